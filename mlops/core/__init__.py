@@ -1,0 +1,1 @@
+"""Small standard-library helpers shared by the light and the heavy side."""

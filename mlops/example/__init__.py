@@ -1,0 +1,1 @@
+"""The bundled example: a small monitoring workspace that ``nox -s monitor`` checks out of the box."""

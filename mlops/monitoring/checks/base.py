@@ -1,0 +1,76 @@
+"""The check protocol: small declarative units with stable IDs that never print or exit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mlops.monitoring.config import Config
+from mlops.monitoring.results import Severity
+from mlops.monitoring.workspace import Workspace
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    """Already-parsed input shared by every check."""
+
+    config: Config
+    workspace: Workspace
+    now: datetime
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a check function yields; the runner adds its ID and title to make a Finding."""
+
+    severity: Severity
+    message: str
+    subject: str = ""
+
+
+CheckFunc = Callable[[Context], Iterable[Result]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    id: str
+    family: str
+    title: str
+    func: CheckFunc
+
+    @property
+    def description(self) -> str:
+        return (self.func.__doc__ or "").strip().splitlines()[0]
+
+
+REGISTRY: list[Check] = []
+
+
+def check(id: str, family: str, title: str) -> Callable[[CheckFunc], CheckFunc]:
+    """Register a check; its docstring's first line is what ``--list-checks`` prints."""
+
+    def register(func: CheckFunc) -> CheckFunc:
+        if any(c.id == id for c in REGISTRY):
+            raise ValueError(f"duplicate check ID {id}")
+        REGISTRY.append(Check(id=id, family=family, title=title, func=func))
+        return func
+
+    return register
+
+
+def ok(message: str, subject: str = "") -> Result:
+    return Result(Severity.OK, message, subject)
+
+
+def info(message: str, subject: str = "") -> Result:
+    return Result(Severity.INFO, message, subject)
+
+
+def warning(message: str, subject: str = "") -> Result:
+    return Result(Severity.WARNING, message, subject)
+
+
+def error(message: str, subject: str = "") -> Result:
+    return Result(Severity.ERROR, message, subject)

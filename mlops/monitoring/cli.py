@@ -1,0 +1,192 @@
+"""``python -m mlops.monitoring``: read the config, run the checks, render, exit with a code.
+
+The only place that touches the process: environment, ``.env``, stdout/stderr, signals and
+the exit status. Everything it calls is pure enough to be tested through :func:`main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from mlops.core.atomic import write_atomic
+from mlops.core.redact import SECRET_VARIABLES, scrub
+from mlops.monitoring.checks import run_checks, selected_checks
+from mlops.monitoring.checks.base import Context
+from mlops.monitoring.config import EXAMPLE_CONFIG, Config, ConfigError, load_config
+from mlops.monitoring.reporters import choose
+from mlops.monitoring.results import ExitCode, Report, Severity
+from mlops.monitoring.workspace import load_workspace
+
+PROG = "python -m mlops.monitoring"
+DEFAULT_CONFIG_NAME = "mlops.yaml"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Check a model's monitoring files, recent alerts and MLflow setup, without loading the model.",
+        epilog="Exit codes: 0 healthy (warnings allowed), 1 findings at or above --fail-on, 2 usage or "
+        "configuration error, 3 internal error, 130 interrupted.",
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--config", type=Path, help=f"YAML config (default: $MLOPS_CONFIG, then ./{DEFAULT_CONFIG_NAME})"
+    )
+    where.add_argument("--example", action="store_true", help="run on the bundled example workspace")
+    p.add_argument("--workspace", help="monitoring workspace folder")
+    p.add_argument("--as-of", dest="as_of", help="judge as of this RFC 3339 time instead of now")
+    p.add_argument("--format", choices=("auto", "text", "json"), help="report format (default: auto)")
+    p.add_argument("--output", help="write the report to this file, atomically")
+    p.add_argument("--fail-on", dest="fail_on", choices=("warning", "error"), help="lowest severity that fails the run")
+    p.add_argument("--select", action="append", metavar="PREFIX", help="run only checks with this ID prefix")
+    p.add_argument("--ignore", action="append", metavar="PREFIX", help="skip checks with this ID prefix")
+    p.add_argument("--tracking-uri", dest="mlflow.tracking_uri", help="MLflow tracking URI")
+    p.add_argument("--experiment", dest="mlflow.experiment_name", help="MLflow experiment name")
+    p.add_argument("--model-name", dest="mlflow.model_name", help="registered model name")
+    p.add_argument("--model-alias", dest="mlflow.model_alias", help="registered model alias")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key")
+    p.add_argument("--list-checks", action="store_true", help="list the checks and exit")
+    return p
+
+
+def read_environment(cwd: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """Real variables win over ``.env`` in the current folder; PYTHON_DOTENV_DISABLED turns it off."""
+    env = dict(environ)
+    dotenv_path = cwd / ".env"
+    disabled = env.get("PYTHON_DOTENV_DISABLED", "").casefold() in {"1", "true", "t", "yes", "y"}
+    if disabled or not dotenv_path.is_file():
+        return env
+    from dotenv import dotenv_values  # only when there is a .env to read
+
+    try:
+        values = dotenv_values(dotenv_path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{dotenv_path}: cannot read .env ({type(exc).__name__})") from None
+    return {k: v for k, v in values.items() if v is not None} | env
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    import yaml
+
+    overrides: dict[str, Any] = {}
+    for item in args.set:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"command line: --set {item!r} must look like KEY=VALUE")
+        try:
+            overrides[key] = yaml.safe_load(raw) if raw else None
+        except yaml.YAMLError:
+            raise ConfigError(f"command line: --set {key}: value is not valid YAML") from None
+    for key in ("workspace", "as_of", "format", "output", "fail_on", "select", "ignore"):
+        if (value := getattr(args, key)) is not None:
+            overrides[key] = value
+    for key, value in vars(args).items():
+        if key.startswith("mlflow.") and value is not None:
+            overrides[key] = value
+    return overrides
+
+
+def find_config(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> Path:
+    if args.example:
+        return EXAMPLE_CONFIG
+    if args.config:
+        return Path(args.config)
+    if env.get("MLOPS_CONFIG"):
+        return Path(env["MLOPS_CONFIG"])
+    if (cwd / DEFAULT_CONFIG_NAME).is_file():
+        return cwd / DEFAULT_CONFIG_NAME
+    raise ConfigError(
+        f"no configuration: pass --config FILE, set MLOPS_CONFIG, create ./{DEFAULT_CONFIG_NAME}, or try --example"
+    )
+
+
+def evaluate(config: Config, env: Mapping[str, str]) -> Report:
+    """Run the selected checks and decide the exit code: the whole monitor, minus I/O."""
+    now = config.as_of or datetime.now(UTC)
+    ctx = Context(config=config, workspace=load_workspace(config), now=now, env=dict(env))
+    findings = run_checks(ctx, selected_checks(config.select, config.ignore))
+    fail_on = Severity[config.fail_on.upper()]
+    failed = any(f.severity >= fail_on for f in findings)
+    return Report(
+        findings=tuple(findings),
+        workspace=str(config.workspace),
+        as_of=now.isoformat(timespec="seconds"),
+        as_of_is_now=config.as_of is None,
+        fail_on=fail_on,
+        exit_code=ExitCode.FINDINGS if failed else ExitCode.OK,
+    )
+
+
+def secrets_in(env: Mapping[str, str]) -> list[str]:
+    """Every value that must never be printed: credential variables and URI passwords."""
+    secrets = [env.get(name, "") for name in SECRET_VARIABLES if name != "MLFLOW_TRACKING_USERNAME"]
+    for value in env.values():
+        if "@" in value and "://" in value:
+            try:
+                secrets.append(urlsplit(value).password or "")
+            except ValueError:
+                continue
+    return [s for s in secrets if s]
+
+
+def _interrupt(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns an :class:`ExitCode` value and never raises to the caller."""
+    secrets: list[str] = []
+
+    def fail(code: ExitCode, message: str) -> int:
+        sys.stderr.write(scrub(f"mlops monitor: {message}\n", secrets))
+        return int(code)
+
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage
+        return int(exc.code or 0)
+    if args.list_checks:
+        for chk in selected_checks((), ()):
+            print(f"{chk.id}  {chk.family:<7} {chk.title:<18} {chk.description}")
+        return int(ExitCode.OK)
+    previous = signal.signal(signal.SIGTERM, _interrupt) if _in_main_thread() else None
+    try:
+        cwd = Path.cwd()
+        env = read_environment(cwd, os.environ)
+        secrets = secrets_in(env)
+        config = load_config(find_config(args, env, cwd), env=env, overrides=overrides_from(args), cwd=cwd)
+        report = evaluate(config, env)
+        text = scrub(choose(config.format)(report), secrets)
+        if config.output is None:
+            sys.stdout.write(text)
+        else:
+            try:
+                write_atomic(config.output, text)
+            except OSError as exc:
+                return fail(ExitCode.USAGE, f"{config.output}: cannot write the report ({exc.strerror})")
+        return int(report.exit_code)
+    except ConfigError as exc:
+        return fail(ExitCode.USAGE, str(exc))
+    except KeyboardInterrupt:
+        return fail(ExitCode.INTERRUPTED, "interrupted; no report was written")
+    except Exception as exc:
+        if os.environ.get("MLOPS_DEBUG"):
+            raise
+        return fail(ExitCode.INTERNAL, f"internal error ({type(exc).__name__}); rerun with MLOPS_DEBUG=1 for details")
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()

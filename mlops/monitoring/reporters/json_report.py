@@ -1,0 +1,31 @@
+"""The machine report: a stable, versioned JSON document (``mlops.report`` v1)."""
+
+from __future__ import annotations
+
+import json
+
+from mlops.monitoring.results import Report, Severity
+
+
+def render(report: Report) -> str:
+    doc = {
+        "schema": "mlops.report",
+        "schema_version": 1,
+        "workspace": report.workspace,
+        "as_of": report.as_of,
+        "status": "failed" if report.exit_code else "ok",
+        "exit_code": int(report.exit_code),
+        "fail_on": report.fail_on.label,
+        "counts": {s.label: report.count(s) for s in Severity},
+        "findings": [
+            {
+                "check": f.check,
+                "title": f.title,
+                "severity": f.severity.label,
+                "message": f.message,
+                "subject": f.subject,
+            }
+            for f in report.findings
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

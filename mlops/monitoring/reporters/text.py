@@ -1,0 +1,23 @@
+"""The human report: one line per finding, worst last, then the verdict."""
+
+from __future__ import annotations
+
+from mlops.monitoring.results import ExitCode, Report, Severity
+
+LABELS = {Severity.OK: "ok", Severity.INFO: "info", Severity.WARNING: "WARN", Severity.ERROR: "ERROR"}
+
+
+def render(report: Report) -> str:
+    when = "now" if report.as_of_is_now else "as of"
+    lines = [f"mlops monitor: {report.workspace} ({when} {report.as_of})", ""]
+    width = max((len(f.title) for f in report.findings), default=0)
+    for f in report.findings:
+        lines.append(f"  {LABELS[f.severity]:<5} {f.check}  {f.title:<{width}}  {f.message}")
+    checks = len({f.check for f in report.findings})
+    verdict = "healthy" if report.exit_code is ExitCode.OK else f"FAILED (fail-on: {report.fail_on.label})"
+    lines += [
+        "",
+        f"{checks} checks: {report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} warning(s), "
+        f"{report.count(Severity.OK)} ok -> {verdict}",
+    ]
+    return "\n".join(lines) + "\n"

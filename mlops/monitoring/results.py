@@ -1,0 +1,63 @@
+"""What checks produce and what the process returns: frozen data and documented enums."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(enum.IntEnum):
+    """How much a finding matters; ``--fail-on`` compares against it."""
+
+    OK = 0
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class ExitCode(enum.IntEnum):
+    """The monitor's exit status (documented in README.md#exit-codes).
+
+    OK: healthy, warnings allowed. FINDINGS: at least one finding at or above ``--fail-on``.
+    USAGE: bad command line or configuration, nothing was checked. INTERRUPTED: SIGINT/SIGTERM.
+    """
+
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    INTERNAL = 3
+    INTERRUPTED = 130
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One result of one check; ``subject`` names the file (relative to the workspace) or object."""
+
+    check: str
+    title: str
+    severity: Severity
+    message: str
+    subject: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    """Everything a reporter may render: the findings and the verdict, already decided."""
+
+    findings: tuple[Finding, ...]
+    workspace: str
+    as_of: str
+    as_of_is_now: bool
+    fail_on: Severity
+    exit_code: ExitCode
+
+    @property
+    def worst(self) -> Severity:
+        return max((f.severity for f in self.findings), default=Severity.OK)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)

@@ -1,0 +1,69 @@
+"""Read a monitoring workspace once, read-only, into frozen documents the checks share."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops.contract.reader import Document, load_document
+from mlops.monitoring.config import Config
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workspace:
+    """Everything the file checks look at; nothing here is ever written back."""
+
+    root: Path | None
+    problem: str | None = None
+    missing: tuple[str, ...] = ()
+    baseline: Document | None = None
+    alerts: Document | None = None
+    windows: tuple[Document, ...] = ()
+
+    def documents(self) -> list[Document]:
+        return [d for d in (self.baseline, self.alerts, *self.windows) if d is not None]
+
+
+def load_workspace(config: Config) -> Workspace:
+    root = config.workspace
+    if root is None:
+        return Workspace(root=None, problem="no workspace configured: set `workspace:`, MLOPS_WORKSPACE or --workspace")
+    shown_root = str(root)
+    if not root.exists():
+        return Workspace(root=root, problem=f"{shown_root} does not exist")
+    if not root.is_dir():
+        return Workspace(root=root, problem=f"{shown_root} is not a folder")
+    if not os.access(root, os.R_OK | os.X_OK):
+        return Workspace(root=root, problem=f"{shown_root} is not readable")
+    files = config.files
+    missing: list[str] = []
+
+    def load(name: str, expect: str) -> Document | None:
+        path = root / name
+        if not path.exists() and not path.is_symlink():
+            missing.append(name)
+            return None
+        return load_document(path, root=root, shown=name, expect=expect, max_bytes=files.max_bytes)
+
+    baseline = load(files.baseline, "mlops.baseline")
+    alerts = load(files.alerts, "mlops.alerts")
+    windows: list[Document] = []
+    folder = root / files.windows
+    if not folder.is_dir():  # a link leading outside is refused file by file, by read_bytes
+        missing.append(f"{files.windows}/")
+    else:
+        try:
+            names = sorted(
+                e.name for e in os.scandir(folder) if e.name.endswith(".json") and not e.name.startswith(".")
+            )
+        except OSError as exc:
+            return Workspace(root=root, problem=f"{files.windows}/ cannot be listed ({exc.strerror})")
+        for name in names:
+            shown = f"{files.windows}/{name}"
+            windows.append(
+                load_document(folder / name, root=root, shown=shown, expect="mlops.window", max_bytes=files.max_bytes)
+            )
+        if not names:
+            missing.append(f"{files.windows}/*.json")
+    return Workspace(root=root, missing=tuple(missing), baseline=baseline, alerts=alerts, windows=tuple(windows))

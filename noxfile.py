@@ -1,0 +1,246 @@
+# /// script
+# dependencies = ["nox[uv]>=2026.4.10"]
+# ///
+"""Sessions: a light ``monitor`` on the slim set, a heavy ``train`` on the full one, and the tools.
+
+Every env is synced by :func:`sync`, which reuses it as long as its inputs are unchanged and
+otherwise makes it match its lock file exactly. ``python noxfile.py ...`` works where nox is not
+installed yet (see :func:`bootstrap`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+REQUIREMENTS = ROOT / "requirements"
+BOOTSTRAP = ROOT / ".nox" / "_bootstrap"
+STAMP = "mlops-env.json"
+INSTALL_ARGS = {"uv": ("--require-hashes",), "virtualenv": ("--require-hashes", "--no-deps")}
+"""Install arguments per backend; part of each env's key, so changing them resyncs."""
+PRECOMPILE = {"monitoring": ("yaml", "dotenv")}
+"""Packages whose bytecode is compiled at sync time: the ones the warm monitor imports.
+Compiling everything would double the slim env on disk for modules that never load."""
+SEED_PACKAGES = frozenset({"pip", "setuptools", "wheel"})
+LOCK_INPUTS = ("monitoring", "dev", "nox", "full")
+
+
+def interpreter_id() -> str:
+    """What an env is built on: changing it means rebuilding, not syncing."""
+    return f"{platform.python_implementation()}-{platform.python_version()}-{sys.base_prefix}"
+
+
+# --- `python noxfile.py` with nothing but Python and pip ----------------------------------------
+
+
+def bootstrap(argv: list[str]) -> int:
+    """Run nox from a private env built from requirements/nox.txt (pinned, hashed) once."""
+    python = BOOTSTRAP / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    lock = REQUIREMENTS / "nox.txt"
+    key = hashlib.sha256(lock.read_bytes() + interpreter_id().encode()).hexdigest()
+    marker = BOOTSTRAP / "bootstrap.sha256"
+    if not (python.exists() and marker.is_file() and marker.read_text() == key):
+        print(f"noxfile.py: installing nox into {BOOTSTRAP.relative_to(ROOT)} (once)", file=sys.stderr)
+        shutil.rmtree(BOOTSTRAP, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(BOOTSTRAP)], check=True)
+        pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps"]
+        subprocess.run([*pip, "--require-hashes", "-r", str(lock)], check=True)
+        marker.write_text(key)
+    command = [str(python), "-m", "nox", "-f", str(Path(__file__).resolve()), *argv]
+    if os.name == "nt":
+        return subprocess.call(command)
+    os.execv(command[0], command)  # noqa: S606 - replace this process, keep its exit code
+
+
+try:
+    import nox
+except ModuleNotFoundError:
+    if __name__ != "__main__":
+        raise
+    raise SystemExit(bootstrap(sys.argv[1:])) from None
+
+nox.needs_version = ">=2026.4.10"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["monitor"]
+
+
+# --- the one helper every session goes through -------------------------------------------
+
+
+def env_key(lock: str, backend: str) -> str:
+    """Hash of everything an env's content depends on besides the interpreter."""
+    digest = hashlib.sha256((REQUIREMENTS / f"{lock}.txt").read_bytes())
+    digest.update(json.dumps([backend, INSTALL_ARGS.get(backend), PRECOMPILE.get(lock)]).encode())
+    return digest.hexdigest()
+
+
+def inventory(location: Path) -> str:
+    """Hash of every path in the env except bytecode caches: notices added and deleted files."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(location):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        rel = os.path.relpath(folder, location)
+        for name in sorted(files):
+            if name != STAMP:
+                digest.update(f"{rel}/{name}\n".encode())
+    return digest.hexdigest()
+
+
+def site_packages(location: Path) -> Path:
+    found = sorted(location.glob("lib/python3*/site-packages")) or [location / "Lib" / "site-packages"]
+    return found[0]
+
+
+def pins(lock: Path) -> tuple[dict[str, str], set[str]]:
+    """``name -> version`` for every pin, and the names pinned only under an environment marker."""
+    found: dict[str, str] = {}
+    conditional: set[str] = set()
+    for match in re.finditer(r"^([A-Za-z0-9][\w.-]*)==([^\s;\\]+)(\s*;)?", lock.read_text(), re.M):
+        name = re.sub(r"[-_.]+", "-", match[1]).lower()
+        found[name] = match[2]
+        if match[3]:
+            conditional.add(name)
+    return found, conditional
+
+
+def installed(location: Path) -> dict[str, str]:
+    dists = {}
+    for info in site_packages(location).glob("*.dist-info"):
+        name, _, version = info.name.removesuffix(".dist-info").rpartition("-")
+        dists[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return dists
+
+
+def mismatches(location: Path, lock: Path) -> list[str]:
+    """Differences between the env and its lock; [] when the env holds exactly the lock."""
+    wanted, conditional = pins(lock)
+    have = {k: v for k, v in installed(location).items() if k not in SEED_PACKAGES}
+    problems = [f"{n}=={v} is not in {lock.name}" for n, v in have.items() if wanted.get(n) != v]
+    problems += [f"{n}=={v} is missing" for n, v in wanted.items() if n not in have and n not in conditional]
+    return problems
+
+
+@contextlib.contextmanager
+def env_lock(location: Path) -> Iterator[None]:
+    """Serialise syncs of one env between concurrent nox runs on the same checkout."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory lock, concurrent runs are not supported there
+        yield
+        return
+    location.parent.mkdir(parents=True, exist_ok=True)
+    with open(location.parent / f"{location.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def sync(session: nox.Session, lock_name: str) -> None:
+    """Make the session's env match ``requirements/<lock_name>.txt`` exactly, or run no installer.
+
+    Reused when the lock bytes, interpreter, backend and install arguments are unchanged and the
+    env's files are as the last sync left them; synced in place when only the lock changed (uv);
+    rebuilt when the interpreter changed, the env was modified by hand, or an install was cut short.
+    """
+    venv = session.virtualenv
+    if not isinstance(venv, nox.virtualenv.VirtualEnv):
+        session.error("sync needs a virtualenv or uv env")
+    location, lock, backend = Path(venv.location), REQUIREMENTS / f"{lock_name}.txt", venv.venv_backend
+    stamp_path = location / STAMP
+    want = {"interpreter": interpreter_id(), "key": env_key(lock_name, backend)}
+    with env_lock(location):
+        try:
+            stamp = json.loads(stamp_path.read_text())
+        except (OSError, ValueError):
+            stamp = None
+        intact = stamp is not None and stamp.get("inventory") == inventory(location)
+        if intact and stamp is not None and {k: stamp.get(k) for k in want} == want:
+            session.log(f"env matches {lock.name} ({want['key'][:12]}): nothing to install")
+            return
+        fresh = stamp is None and not set(installed(location)) - SEED_PACKAGES  # nothing installed yet
+        rebuild = not fresh and (not intact or stamp.get("interpreter") != want["interpreter"] or backend != "uv")
+        if rebuild:
+            session.log("env is stale, modified or half-built: rebuilding it")
+            venv.reuse_existing = False
+            venv.create()
+        stamp_path.unlink(missing_ok=True)  # an interrupted install leaves no stamp: rebuilt next time
+        if backend == "uv":
+            done = session.run_install("uv", "pip", "sync", *INSTALL_ARGS["uv"], str(lock), silent=True)
+        else:
+            args = ("--disable-pip-version-check", "-q", *INSTALL_ARGS["virtualenv"], "-r", str(lock))
+            done = session.run_install("python", "-m", "pip", "install", *args, silent=True)
+        if done is None:
+            session.error(f"env is out of date with {lock.name} and --no-install was given: drop -R/--no-install")
+        if problems := mismatches(location, lock):
+            session.error(f"env does not match {lock.name} after install: {'; '.join(problems[:5])}")
+        packages = [site_packages(location) / name for name in PRECOMPILE.get(lock_name, ())]
+        if packages:
+            session.run("python", "-m", "compileall", "-q", *map(str, packages), silent=True)
+        stamp_path.write_text(json.dumps({**want, "inventory": inventory(location)}))
+        session.log(f"env synced to {lock.name} ({want['key'][:12]})")
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+@nox.session(reuse_venv=True)
+def monitor(session: nox.Session) -> None:
+    """Check a monitoring workspace on the slim set (default: the bundled example)."""
+    sync(session, "monitoring")
+    session.run("python", "-m", "mlops.monitoring", *(session.posargs or ["--example"]))
+
+
+@nox.session(reuse_venv=True)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (real nox subprocesses, real servers); pass pytest args after --."""
+    sync(session, "dev")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(reuse_venv=True)
+def lint(session: nox.Session) -> None:
+    """Run ruff, mypy (noxfile included) and the import-linter contracts that keep the monitor light."""
+    sync(session, "dev")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+    session.run("lint-imports")
+
+
+@nox.session(venv_backend="uv", default=False)
+def lock(session: nox.Session) -> None:
+    """Recompile requirements/*.txt from the short *.in files, with hashes (-- NAME to pick one)."""
+    for name in session.posargs or LOCK_INPUTS:
+        source = REQUIREMENTS / f"{name}.in"
+        if not source.is_file():
+            session.error(f"{source.relative_to(ROOT)} does not exist; choose from {', '.join(LOCK_INPUTS)}")
+        session.run_install(
+            "uv", "pip", "compile", "--quiet", "--universal", "--python-version", "3.11", "--generate-hashes",
+            f"{name}.in", "-o", f"{name}.txt", env={"UV_CUSTOM_COMPILE_COMMAND": f"nox -s lock -- {name}"},
+            external=True,
+        )  # fmt: skip
+    # uv resolves relative to the current folder; run from requirements/ so headers stay portable.
+
+
+@nox.session(python=False, name="cache-key")
+def cache_key(session: nox.Session) -> None:
+    """Print the key a CI cache of .nox should use for each session (-- SESSION for one)."""
+    osname = f"{platform.system()}-{platform.machine()}".lower()
+    noxfile = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    for name, lock_name in {"monitor": "monitoring", "tests": "dev", "lint": "dev"}.items():
+        if not session.posargs or name in session.posargs:
+            key = hashlib.sha256(f"{env_key(lock_name, 'uv')}{noxfile}".encode()).hexdigest()[:24]
+            print(f"{name}: nox-{name}-{osname}-py{platform.python_version()}-{key}")
+
+
+if __name__ == "__main__":
+    nox.main()
