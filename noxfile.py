@@ -216,9 +216,17 @@ def lint(session: nox.Session) -> None:
     session.run("lint-imports")
 
 
+@nox.session(reuse_venv=True, default=False, tags=["bench"])
+def bench(session: nox.Session) -> None:
+    """Measure warm and cold monitor runs on a temporary copy (-- --quick for a smoke run)."""
+    sync(session, "dev")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
 @nox.session(venv_backend="uv", default=False)
 def lock(session: nox.Session) -> None:
     """Recompile requirements/*.txt from the short *.in files, with hashes (-- NAME to pick one)."""
+    session.chdir(REQUIREMENTS)  # uv writes the paths it was given into each header: keep them relative
     for name in session.posargs or LOCK_INPUTS:
         source = REQUIREMENTS / f"{name}.in"
         if not source.is_file():
@@ -228,7 +236,6 @@ def lock(session: nox.Session) -> None:
             f"{name}.in", "-o", f"{name}.txt", env={"UV_CUSTOM_COMPILE_COMMAND": f"nox -s lock -- {name}"},
             external=True,
         )  # fmt: skip
-    # uv resolves relative to the current folder; run from requirements/ so headers stay portable.
 
 
 @nox.session(python=False, name="cache-key")

@@ -36,6 +36,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text[:40]} overflows a float")
+    return value
+
+
 def read_bytes(path: Path, *, root: Path, max_bytes: int) -> bytes:
     """Return the file's bytes, or raise ``ValueError`` with the reason it is refused.
 
@@ -54,18 +61,23 @@ def read_bytes(path: Path, *, root: Path, max_bytes: int) -> bytes:
         fd = os.open(resolved, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise ValueError(f"cannot be opened ({_reason(exc)})") from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
+    try:
+        info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise ValueError("is a folder, a file was expected")
         if not stat.S_ISREG(info.st_mode):
             raise ValueError("is not a regular file")
         if info.st_size > max_bytes:
             raise ValueError(f"is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit")
-        try:
-            raw = fh.read(max_bytes + 1)
-        except OSError as exc:
-            raise ValueError(f"cannot be read ({_reason(exc)})") from None
+        chunks, size = [], 0
+        while size <= max_bytes and (chunk := os.read(fd, min(1 << 20, max_bytes + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
+    except OSError as exc:
+        raise ValueError(f"cannot be read ({_reason(exc)})") from None
+    finally:
+        os.close(fd)
     if len(raw) > max_bytes:
         raise ValueError(f"grew past the {max_bytes:,}-byte limit while being read")
     return raw
@@ -80,7 +92,7 @@ def parse_json(raw: bytes) -> Any:
     if not text.strip():
         raise ValueError("is empty")
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise ValueError(f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:

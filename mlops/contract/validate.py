@@ -47,7 +47,7 @@ _TYPES: dict[str, Any] = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
     "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
@@ -114,9 +114,9 @@ def _check(value: Any, schema: Mapping[str, Any], base: str, path: str) -> Itera
         if not any(_TYPES[t](value) for t in types):
             yield f"{where}: expected {' or '.join(types)}, got {_describe(value)}"
             return
-    if "const" in schema and (value != schema["const"] or type(value) is not type(schema["const"])):
+    if "const" in schema and not _equal(value, schema["const"]):
         yield f"{where}: expected {json.dumps(schema['const'])}, got {_short(value)}"
-    if "enum" in schema and value not in schema["enum"]:
+    if "enum" in schema and not any(_equal(value, option) for option in schema["enum"]):
         yield f"{where}: {_short(value)} is not one of {', '.join(map(json.dumps, schema['enum']))}"
     if _TYPES["number"](value):
         if isinstance(value, float) and not math.isfinite(value):
@@ -168,8 +168,18 @@ def _check_object(value: dict[str, Any], schema: Mapping[str, Any], base: str, p
             yield from _check(item, extra, base, f"{path}/{_escape(key)}")
 
 
+def _equal(a: Any, b: Any) -> bool:
+    """JSON equality: 1 == 1.0, but true is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return bool(a == b)
+
+
 @functools.cache
 def _pattern(pattern: str) -> re.Pattern[str]:
+    """ECMA-262 ``$`` matches only at the very end; Python's also before a final newline."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern)
 
 

@@ -24,13 +24,31 @@ def safe_uri(uri: str) -> str:
         return "<URI without scheme>"
     if parts.scheme == "file" or not host:
         # Local stores: the path is useful and holds no secret; query and fragment may.
-        return f"{parts.scheme}:{parts.path}" if not parts.netloc else f"{parts.scheme}://<host>{parts.path}"
+        if parts.netloc:
+            return f"{parts.scheme}://<host>{parts.path}"
+        if "@" in parts.path:  # `user:pass@host` without `//`: even the "scheme" may be the user name
+            return f"***@{parts.path.rsplit('@', 1)[1]}"
+        separator = "://" if uri.startswith(f"{parts.scheme}://") else ":"
+        return f"{parts.scheme}{separator}{parts.path}"
     host = f"[{host}]" if ":" in host else host
     return f"{parts.scheme}://{host}:{port}" if port else f"{parts.scheme}://{host}"
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each non-trivial secret in ``text``."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
+    """Replace every character covered by an occurrence of a non-trivial secret, overlaps included."""
+    covered = [False] * len(text)
+    for secret in {s for s in secrets if s and len(s) >= 4}:
+        start = text.find(secret)
+        while start != -1:
+            covered[start : start + len(secret)] = [True] * len(secret)
+            start = text.find(secret, start + 1)
+    if not any(covered):
+        return text
+    out, hidden = [], False
+    for char, secret_char in zip(text, covered, strict=True):
+        if not secret_char:
+            out.append(char)
+        elif not hidden:
+            out.append("***")
+        hidden = secret_char
+    return "".join(out)

@@ -125,10 +125,10 @@ def evaluate(config: Config, env: Mapping[str, str]) -> Report:
     )
 
 
-def secrets_in(env: Mapping[str, str]) -> list[str]:
+def secrets_in(env: Mapping[str, str], argv: Sequence[str] = ()) -> list[str]:
     """Every value that must never be printed: credential variables and URI passwords."""
     secrets = [env.get(name, "") for name in SECRET_VARIABLES if name != "MLFLOW_TRACKING_USERNAME"]
-    for value in env.values():
+    for value in [*env.values(), *argv]:
         if "@" in value and "://" in value:
             try:
                 secrets.append(urlsplit(value).password or "")
@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cwd = Path.cwd()
         env = read_environment(cwd, os.environ)
-        secrets = secrets_in(env)
+        secrets = secrets_in(env, sys.argv[1:] if argv is None else argv)
         config = load_config(find_config(args, env, cwd), env=env, overrides=overrides_from(args), cwd=cwd)
         report = evaluate(config, env)
         text = scrub(choose(config.format)(report), secrets)

@@ -16,7 +16,8 @@ class Workspace:
 
     root: Path | None
     problem: str | None = None
-    missing: tuple[str, ...] = ()
+    missing: tuple[tuple[str, str], ...] = ()
+    """(name, why) of each required entry that is absent or of the wrong kind."""
     baseline: Document | None = None
     alerts: Document | None = None
     windows: tuple[Document, ...] = ()
@@ -37,12 +38,12 @@ def load_workspace(config: Config) -> Workspace:
     if not os.access(root, os.R_OK | os.X_OK):
         return Workspace(root=root, problem=f"{shown_root} is not readable")
     files = config.files
-    missing: list[str] = []
+    missing: list[tuple[str, str]] = []
 
     def load(name: str, expect: str) -> Document | None:
         path = root / name
         if not path.exists() and not path.is_symlink():
-            missing.append(name)
+            missing.append((name, "is missing from the workspace"))
             return None
         return load_document(path, root=root, shown=name, expect=expect, max_bytes=files.max_bytes)
 
@@ -50,8 +51,10 @@ def load_workspace(config: Config) -> Workspace:
     alerts = load(files.alerts, "mlops.alerts")
     windows: list[Document] = []
     folder = root / files.windows
-    if not folder.is_dir():  # a link leading outside is refused file by file, by read_bytes
-        missing.append(f"{files.windows}/")
+    if folder.exists() and not folder.is_dir():
+        missing.append((f"{files.windows}/", "is a file, a folder of window files was expected"))
+    elif not folder.is_dir():  # a link leading outside is refused file by file, by read_bytes
+        missing.append((f"{files.windows}/", "is missing from the workspace"))
     else:
         try:
             names = sorted(
@@ -65,5 +68,5 @@ def load_workspace(config: Config) -> Workspace:
                 load_document(folder / name, root=root, shown=shown, expect="mlops.window", max_bytes=files.max_bytes)
             )
         if not names:
-            missing.append(f"{files.windows}/*.json")
+            missing.append((f"{files.windows}/*.json", "is missing: no window file yet"))
     return Workspace(root=root, missing=tuple(missing), baseline=baseline, alerts=alerts, windows=tuple(windows))

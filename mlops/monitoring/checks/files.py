@@ -33,8 +33,8 @@ def required_files(ctx: Context) -> Iterator[Result]:
     if ws.problem:
         yield info("skipped: the workspace cannot be read (MON100)")
         return
-    for name in ws.missing:
-        yield error(f"{name} is missing from the workspace", name)
+    for name, why in ws.missing:
+        yield error(f"{name} {why}", name)
     if not ws.missing:
         yield ok(f"baseline, alerts and {len(ws.windows)} window file(s) present")
 

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from mlops.core.redact import safe_uri
 from mlops.monitoring.checks.base import Context, Result, check, error, ok, warning
 
+BARE_URIS = ("databricks", "databricks-uc", "uc")
+"""Values MLflow accepts without a scheme (the default Databricks profile)."""
 KNOWN_SCHEMES = ("http", "https", "file", "databricks", "databricks-uc", "sqlite", "postgresql", "mysql", "mssql")
 
 
@@ -25,11 +27,15 @@ def tracking_uri_configured(ctx: Context) -> Iterator[Result]:
         )
         return
     shown = safe_uri(uri)
+    if uri in BARE_URIS:
+        yield ok(f"MLflow tracking URI is {uri}", uri)
+        return
     try:
         parts = urlsplit(uri)
         has_password = parts.password is not None
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
     except ValueError:
-        yield error(f"MLflow tracking URI {shown} cannot be parsed", shown)
+        yield error(f"MLflow tracking URI {shown} cannot be parsed (bad host or port)", shown)
         return
     scheme = parts.scheme.split("+")[0]
     if scheme not in KNOWN_SCHEMES:

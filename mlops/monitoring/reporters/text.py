@@ -1,8 +1,12 @@
-"""The human report: one line per finding, worst last, then the verdict."""
+"""The human report: one line per finding in check-ID order, then the verdict."""
 
 from __future__ import annotations
 
+import re
+
 from mlops.monitoring.results import ExitCode, Report, Severity
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 LABELS = {Severity.OK: "ok", Severity.INFO: "info", Severity.WARNING: "WARN", Severity.ERROR: "ERROR"}
 
@@ -12,7 +16,7 @@ def render(report: Report) -> str:
     lines = [f"mlops monitor: {report.workspace} ({when} {report.as_of})", ""]
     width = max((len(f.title) for f in report.findings), default=0)
     for f in report.findings:
-        lines.append(f"  {LABELS[f.severity]:<5} {f.check}  {f.title:<{width}}  {f.message}")
+        lines.append(f"  {LABELS[f.severity]:<5} {f.check}  {f.title:<{width}}  {printable(f.message)}")
     checks = len({f.check for f in report.findings})
     verdict = "healthy" if report.exit_code is ExitCode.OK else f"FAILED (fail-on: {report.fail_on.label})"
     lines += [
@@ -21,3 +25,8 @@ def render(report: Report) -> str:
         f"{report.count(Severity.OK)} ok -> {verdict}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def printable(text: str) -> str:
+    """Escape control characters that file content could use to forge lines or drive the terminal."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)

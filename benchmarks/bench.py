@@ -1,0 +1,153 @@
+"""Measure the light monitor session: warm, cold (uv and pip), env size and download size.
+
+Run through ``nox -s bench`` (``-- --quick`` for a fast smoke run, ``-- --repeat N``). Everything
+runs on a temporary copy of the repository with private caches, so the numbers do not depend
+on what this checkout or this machine's caches already hold. Prints a Markdown table; it
+asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+IGNORE = shutil.ignore_patterns(".nox", ".git", "__pycache__", ".*_cache", ".hypothesis")
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    samples: tuple[float, ...]
+    unit: str = "s"
+    note: str = ""
+
+    def cell(self) -> str:
+        if not self.samples:
+            return "n/a"
+        med = statistics.median(self.samples)
+        if len(self.samples) == 1:
+            return f"{med:.2f} {self.unit}"
+        return f"{med:.2f} {self.unit} ({min(self.samples):.2f}-{max(self.samples):.2f}, n={len(self.samples)})"
+
+
+def timed(command: list[str], *, cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(command)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    return elapsed
+
+
+def du(path: Path) -> float:
+    """Megabytes on disk (apparent size of regular files, links not followed)."""
+    total = sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    return total / 1e6
+
+
+class Bench:
+    def __init__(self, workdir: Path, repeat: int) -> None:
+        self.repo = workdir / "repo"
+        shutil.copytree(ROOT, self.repo, ignore=IGNORE)
+        self.workdir = workdir
+        self.repeat = repeat
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MLOPS_", "GITHUB_", "NOX"))}
+
+    def nox(self, *args: str, env: dict[str, str] | None = None) -> float:
+        command = [sys.executable, "-m", "nox", "-f", str(self.repo / "noxfile.py"), *args]
+        return timed(command, cwd=self.repo, env={**self.env, **(env or {})})
+
+    def samples(
+        self, action: Callable[[], float], *, prepare: Callable[[], None] | None = None, warmup: bool = True
+    ) -> tuple[float, ...]:
+        if warmup:
+            if prepare:
+                prepare()
+            action()
+        out = []
+        for _ in range(self.repeat):
+            if prepare:
+                prepare()
+            out.append(action())
+        return tuple(out)
+
+    def fresh_cache(self, name: str) -> dict[str, str]:
+        cache = self.workdir / f"cache-{name}"
+        shutil.rmtree(cache, ignore_errors=True)
+        return {"UV_CACHE_DIR": str(cache), "PIP_CACHE_DIR": str(cache)}
+
+    def drop_env(self) -> None:
+        shutil.rmtree(self.repo / ".nox" / "monitor", ignore_errors=True)
+
+    def run(self, quick: bool) -> list[Row]:
+        rows = [Row("`nox -l` (floor of any nox session)", self.samples(lambda: self.nox("-l")))]
+        self.nox("-s", "monitor")
+        rows.append(
+            Row("warm `nox -s monitor` (env reused, no installer)", self.samples(lambda: self.nox("-s", "monitor")))
+        )
+        rows.append(Row("monitor env on disk (uv)", (du(self.repo / ".nox" / "monitor"),), unit="MB"))
+        if quick:
+            return rows
+        cold = self.samples(
+            lambda: self.nox("-s", "monitor", env=self.fresh_cache("uv")), prepare=self.drop_env, warmup=False
+        )
+        rows.append(Row("cold `nox -s monitor`, uv, empty cache", cold))
+        pip_backend = ("--force-venv-backend", "virtualenv")
+        pip_cold = self.samples(
+            lambda: self.nox(*pip_backend, "-s", "monitor", env=self.fresh_cache("pip")),
+            prepare=self.drop_env,
+            warmup=False,
+        )
+        rows.append(Row("cold `nox -s monitor`, pip, empty cache", pip_cold))
+        rows.append(Row("monitor env on disk (pip)", (du(self.repo / ".nox" / "monitor"),), unit="MB"))
+        self.drop_env()
+        rows.append(Row("download size of requirements/monitoring.txt", (self.download_size(),), unit="MB"))
+        return rows
+
+    def download_size(self) -> float:
+        """What a cold install fetches on this platform: the wheels of the lock, as served."""
+        dest = self.workdir / "wheels"
+        pip = getattr(sys, "_base_executable", sys.executable)  # uv envs carry no pip
+        command = [pip, "-m", "pip", "download", "-q", "--no-deps", "--require-hashes"]
+        command += [
+            "--disable-pip-version-check",
+            "-r",
+            str(self.repo / "requirements/monitoring.txt"),
+            "-d",
+            str(dest),
+        ]
+        timed(command, cwd=self.repo, env={**self.env, **self.fresh_cache("download")})
+        return du(dest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="warm runs only, 3 repeats: a smoke run for CI")
+    parser.add_argument("--repeat", type=int, default=5, help="measured runs per row after one warm-up (default 5)")
+    args = parser.parse_args(argv)
+    repeat = 3 if args.quick else args.repeat
+    with tempfile.TemporaryDirectory(prefix="mlops-bench-") as tmp:
+        rows = Bench(Path(tmp), repeat).run(args.quick)
+    when = datetime.now(UTC).strftime("%Y-%m-%d")
+    machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    print(f"Measured {when} on {machine}; median (min-max, n) after one warm-up.\n")
+    print("| measurement | value |\n|---|---|")
+    for row in rows:
+        print(f"| {row.name} | {row.cell()} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

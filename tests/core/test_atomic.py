@@ -1,0 +1,134 @@
+"""A report is read by CI while it is being rewritten: old or new content, never half, never litter."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mlops.core.atomic import write_atomic
+
+OLD = "old report\n"
+
+
+def temp_files(folder: Path, name: str) -> list[Path]:
+    """The temporary siblings write_atomic makes (``.<name>.<random>.tmp``)."""
+    return sorted(folder.glob(f".{name}.*.tmp"))
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(params=[0o022, 0o077, 0o002])
+def umask(request: pytest.FixtureRequest) -> Iterator[int]:
+    """The mode of a new report must not depend on the umask of whoever ran the monitor."""
+    previous = os.umask(request.param)
+    yield request.param
+    os.umask(previous)
+
+
+@pytest.mark.usefixtures("umask")
+def test_new_file_is_0644(tmp_path: Path) -> None:
+    """mkstemp's 0o600 would hide the report from a CI user other than the writer."""
+    target = tmp_path / "report.json"
+    write_atomic(target, "{}")
+    assert mode(target) == 0o644
+    assert os.listdir(tmp_path) == ["report.json"]
+
+
+@pytest.mark.parametrize("existing", [0o600, 0o640, 0o755, 0o444])
+def test_existing_mode_is_kept(tmp_path: Path, existing: int) -> None:
+    """Someone chose that mode on purpose (0o600 for a private report); rewriting must not widen it."""
+    target = tmp_path / "report.json"
+    target.write_text(OLD)
+    target.chmod(existing)
+    write_atomic(target, "new")
+    assert mode(target) == existing
+    assert target.read_text() == "new"
+
+
+@pytest.mark.parametrize(
+    ("data", "raw"),
+    [("caf\u00e9 \u2713\n", "caf\u00e9 \u2713\n".encode()), (b"\x00\xff binary", b"\x00\xff binary"), ("", b"")],
+)
+def test_content_and_no_litter(tmp_path: Path, data: str | bytes, raw: bytes) -> None:
+    """str is written as UTF-8, bytes as given; the folder holds the target and nothing else."""
+    target = tmp_path / "report.json"
+    target.write_text(OLD)
+    write_atomic(target, data)
+    assert target.read_bytes() == raw
+    assert os.listdir(tmp_path) == ["report.json"]
+
+
+def test_accepts_a_string_path(tmp_path: Path) -> None:
+    """Callers holding ``str`` paths (argparse) get the same behaviour."""
+    write_atomic(str(tmp_path / "r.txt"), "x")  # type: ignore[arg-type]
+    assert (tmp_path / "r.txt").read_text() == "x"
+    assert temp_files(tmp_path, "r.txt") == []
+
+
+def assert_untouched(folder: Path, target: Path) -> None:
+    assert target.read_text() == OLD
+    assert temp_files(folder, target.name) == []
+
+
+def test_encode_failure_keeps_old_content(tmp_path: Path) -> None:
+    """A lone surrogate cannot be UTF-8: the error surfaces, and the old report survives."""
+    target = tmp_path / "report.json"
+    target.write_text(OLD)
+    with pytest.raises(UnicodeEncodeError):
+        write_atomic(target, "half \ud800 a report")
+    assert_untouched(tmp_path, target)
+
+
+@pytest.mark.parametrize("exception", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()])
+def test_failure_while_writing_keeps_old_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exception: BaseException
+) -> None:
+    """A full disk or a Ctrl-C at fsync, the last moment before the rename, leaves the old file whole.
+
+    fsync is the OS boundary, not the code under test. The fake also records that the interrupted
+    temporary file matches the pattern the other tests look for, so their 'no litter' means something.
+    """
+    target = tmp_path / "report.json"
+    target.write_text(OLD)
+    seen: list[tuple[list[Path], str]] = []
+
+    def failing_fsync(fd: int) -> None:
+        seen.append((temp_files(tmp_path, target.name), target.read_text()))
+        raise exception
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(type(exception)):
+        write_atomic(target, "new report that must not half-appear")
+    monkeypatch.undo()
+    [(temps, shown_meanwhile)] = seen
+    assert len(temps) == 1, temps  # the data went to a sibling...
+    assert shown_meanwhile == OLD  # ...while readers of the target still saw the old report
+    assert_untouched(tmp_path, target)
+
+
+def test_replace_failure_keeps_the_target(tmp_path: Path) -> None:
+    """The rename fails for real when the target is a folder: the folder and its content are left alone."""
+    target = tmp_path / "report.json"
+    target.mkdir()
+    (target / "keep.txt").write_text(OLD)
+    with pytest.raises(OSError, match="Is a directory"):
+        write_atomic(target, "new")
+    assert (target / "keep.txt").read_text() == OLD
+    assert os.listdir(tmp_path) == ["report.json"]
+
+
+def test_parent_is_a_file(tmp_path: Path) -> None:
+    """No temporary file can even be made; the error is the OS's and the file in the way is unchanged."""
+    blocker = tmp_path / "reports"
+    blocker.write_text(OLD)
+    with pytest.raises(NotADirectoryError):
+        write_atomic(blocker / "report.json", "new")
+    assert blocker.read_text() == OLD
+    assert os.listdir(tmp_path) == ["reports"]

@@ -1,0 +1,149 @@
+"""MON201: recent alerts, counted by severity within ``alerts.window_hours`` before ``as_of``.
+
+The example holds one critical alert three days old (lat-0412), one warning and one info within the
+last 24 hours, judged as of 2026-11-20T12:05:00Z.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLE_CONFIG, Outcome
+
+RunMonitor = Callable[..., Outcome]
+
+
+@pytest.fixture
+def monitor(run_monitor: RunMonitor, workspace: Path) -> RunMonitor:
+    """The example config (``as_of`` pinned) on a private workspace copy; no run may show a traceback."""
+
+    def run(*args: str | os.PathLike[str]) -> Outcome:
+        outcome = run_monitor("--config", EXAMPLE_CONFIG, "--workspace", workspace, *args)
+        assert "Traceback" not in outcome.text
+        return outcome
+
+    return run
+
+
+def mon201(outcome: Outcome) -> dict[str, Any]:
+    doc = json.loads(outcome.out)
+    (found,) = [f for f in doc["findings"] if f["check"] == "MON201"]
+    return dict(found)
+
+
+def set_alerts(workspace: Path, alerts: list[dict[str, str]], *, keep: bool = True) -> None:
+    """Add (or, with ``keep=False``, replace) alerts in the workspace's alerts.json."""
+    path = workspace / "alerts.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["alerts"] = (doc["alerts"] if keep else []) + alerts
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+
+
+def alert(id: str, raised_at: str, severity: str = "critical", title: str = "model server down") -> dict[str, str]:
+    return {"id": id, "raised_at": raised_at, "severity": severity, "title": title, "source": "test"}
+
+
+def test_the_example_counts_only_the_last_24_hours(monitor: RunMonitor) -> None:
+    """The three-day-old critical is history; the recent warning is what shows."""
+    r = monitor("--format", "json")
+    assert r.code == 0
+    found = mon201(r)
+    assert found["severity"] == "warning"
+    assert found["subject"] == "alerts.json"
+    assert "2 alert(s) in the last 24 h (0 critical, 1 warning, 1 info)" in found["message"]
+    assert "lat-0412" not in found["message"]
+
+
+def test_a_recent_critical_alert_fails_the_run_and_is_named(monitor: RunMonitor, workspace: Path) -> None:
+    """The operator needs the file and the alert ID to act, straight from the CI log."""
+    set_alerts(workspace, [alert("crit-0042", "2026-11-20T11:30:00Z")])
+    r = monitor()
+    assert r.code == 1
+    line = next(line for line in r.out.splitlines() if "MON201" in line)
+    assert "ERROR" in line
+    assert "alerts.json" in line
+    assert "crit-0042" in line
+    assert "1 critical" in line
+
+
+@pytest.mark.parametrize(
+    "raised_at",
+    ["2026-11-19T12:04:59Z", "2026-11-18T00:00:00Z", "2026-11-20T12:06:00Z"],
+    ids=["just-outside", "days-old", "after-as-of"],
+)
+def test_a_critical_alert_outside_the_window_is_not_counted(
+    monitor: RunMonitor, workspace: Path, raised_at: str
+) -> None:
+    """Old alerts, and alerts after the moment being replayed, must not fail today's run."""
+    set_alerts(workspace, [alert("crit-out", raised_at)])
+    r = monitor("--format", "json")
+    assert r.code == 0
+    found = mon201(r)
+    assert "(0 critical, 1 warning, 1 info)" in found["message"]
+    assert "crit-out" not in found["message"]
+
+
+@pytest.mark.parametrize(
+    ("severities", "tally", "severity"),
+    [
+        ((), "0 alert(s) in the last 24 h (0 critical, 0 warning, 0 info)", "ok"),
+        (("info", "info"), "2 alert(s) in the last 24 h (0 critical, 0 warning, 2 info)", "ok"),
+        (("warning", "info", "warning"), "3 alert(s) in the last 24 h (0 critical, 2 warning, 1 info)", "warning"),
+        (
+            ("critical", "info", "critical", "warning"),
+            "4 alert(s) in the last 24 h (2 critical, 1 warning, 1 info)",
+            "error",
+        ),
+    ],
+)
+def test_counts_by_severity_in_the_message(
+    monitor: RunMonitor, workspace: Path, severities: tuple[str, ...], tally: str, severity: str
+) -> None:
+    """The tally is the summary a person reads; the worst severity alone decides the finding."""
+    set_alerts(
+        workspace,
+        [alert(f"a-{i}", f"2026-11-20T0{i}:00:00Z", s) for i, s in enumerate(severities)],
+        keep=False,
+    )
+    r = monitor("--format", "json")
+    assert r.code == (1 if severity == "error" else 0)
+    found = mon201(r)
+    assert found["severity"] == severity
+    assert tally in found["message"]
+
+
+@pytest.mark.parametrize(("hours", "code", "tally"), [("24", 0, "0 critical"), ("100", 1, "1 critical")])
+def test_window_hours_decides_what_is_recent(monitor: RunMonitor, hours: str, code: int, tally: str) -> None:
+    """Widening the window to 100 h pulls in the example's 72-hour-old critical alert."""
+    r = monitor("--set", f"alerts.window_hours={hours}", "--format", "json")
+    assert r.code == code
+    message = mon201(r)["message"]
+    assert f"in the last {hours} h" in message
+    assert tally in message
+    assert ("lat-0412" in message) is (code == 1)
+
+
+def test_an_invalid_alerts_file_is_skipped_not_counted(monitor: RunMonitor, workspace: Path) -> None:
+    """MON102/MON103 already report the broken file; MON201 must not crash or count garbage."""
+    set_alerts(workspace, [{"id": "x", "raised_at": "yesterday", "severity": "critical", "title": "t"}])
+    r = monitor("--format", "json")
+    assert r.code == 1
+    found = mon201(r)
+    assert found["severity"] == "info"
+    assert "skipped" in found["message"]
+
+
+def test_control_characters_in_an_alert_title_do_not_reach_the_terminal(monitor: RunMonitor, workspace: Path) -> None:
+    set_alerts(
+        workspace, [alert("crit-1", "2026-11-20T12:00:00Z", title="down\x1b[2J\n  ok    MON999  forged  all good")]
+    )
+    r = monitor("--format", "text")
+    assert r.code == 1
+    assert "\x1b" not in r.out
+    assert "\n  ok    MON999" not in r.out

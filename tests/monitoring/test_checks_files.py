@@ -1,0 +1,411 @@
+"""MON1xx on broken workspaces: every bad input becomes a finding that names the file, and nothing is written.
+
+The workspace is produced by other jobs and read by this one; it is never trusted, and a monitor that
+crashes or edits it on bad input is worse than no monitor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLE_CONFIG, ROOT, Outcome, snapshot
+
+RunMonitor = Callable[..., Outcome]
+NEWEST = "windows/2026-11-20T120000Z.json"
+"""The example's newest window: 11:00-12:00, judged as of 12:05."""
+NOBODY = 65534
+
+
+def report(outcome: Outcome) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(outcome.out)
+    return doc
+
+
+def only(outcome: Outcome, check: str) -> dict[str, Any]:
+    (found,) = [f for f in report(outcome)["findings"] if f["check"] == check]
+    return dict(found)
+
+
+def assert_error(outcome: Outcome, check: str, fragment: str, subject: str | None = None) -> None:
+    """Exit 1, and an error from ``check`` whose message names the file (``subject``) and the problem."""
+    assert "Traceback" not in outcome.text
+    assert outcome.code == 1, outcome.text
+    errors = [f for f in report(outcome)["findings"] if f["check"] == check and f["severity"] == "error"]
+    assert errors, outcome.out
+    assert any(
+        fragment in f["message"] and (subject is None or (f["subject"] == subject and subject in f["message"]))
+        for f in errors
+    ), errors
+
+
+def edit(ws: Path, name: str, change: Callable[[dict[str, Any]], object]) -> None:
+    """Rewrite one JSON file of the workspace through ``change`` (which mutates the parsed document)."""
+    path = ws / name
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def outside(ws: Path) -> Path:
+    """A valid window file beside the workspace, for links that lead out of it."""
+    target = ws.parent / "outside" / "window.json"
+    target.parent.mkdir(exist_ok=True)
+    shutil.copyfile(ws / NEWEST, target)
+    return target
+
+
+def remove_windows(ws: Path) -> None:
+    for path in (ws / "windows").iterdir():
+        path.unlink()
+
+
+def windows_as_file(ws: Path) -> None:
+    shutil.rmtree(ws / "windows")
+    (ws / "windows").write_text("not a folder\n", encoding="utf-8")
+
+
+def baseline_as_folder(ws: Path) -> None:
+    (ws / "baseline.json").unlink()
+    (ws / "baseline.json").mkdir()
+
+
+def replace_with_link(ws: Path, name: str, target: Path | str) -> None:
+    (ws / name).unlink(missing_ok=True)
+    (ws / name).symlink_to(target)
+
+
+def replace_with_fifo(ws: Path, name: str) -> None:
+    (ws / name).unlink()
+    os.mkfifo(ws / name)
+
+
+def truncate(ws: Path, name: str) -> None:
+    raw = (ws / name).read_bytes()
+    (ws / name).write_bytes(raw[: len(raw) // 2])
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    mutate: Callable[[Path], object]
+    check: str
+    subject: str
+    fragment: str
+    args: tuple[str, ...] = ()
+    marks: tuple[pytest.MarkDecorator, ...] = ()
+
+
+CASES = [
+    Case("empty", lambda ws: (ws / "alerts.json").write_bytes(b""), "MON102", "alerts.json", "is empty"),
+    Case("blank", lambda ws: (ws / "alerts.json").write_bytes(b" \n\t\n"), "MON102", "alerts.json", "is empty"),
+    Case("truncated", lambda ws: truncate(ws, NEWEST), "MON102", NEWEST, "is not valid JSON"),
+    Case(
+        "not-utf8",
+        lambda ws: (ws / "baseline.json").write_bytes(
+            (ws / "baseline.json").read_bytes().replace(b"shapes-detector", b"shapes-d\xe9tector")
+        ),
+        "MON102",
+        "baseline.json",
+        "is not UTF-8",
+    ),
+    Case("nan", lambda ws: (ws / "alerts.json").write_bytes(b'{"schema": NaN}'), "MON102", "alerts.json", "NaN"),
+    Case("top-level-list", lambda ws: (ws / "alerts.json").write_bytes(b"[]"), "MON103", "alerts.json", "object"),
+    Case(
+        "wrong-schema-id",
+        lambda ws: edit(ws, "baseline.json", lambda d: d.update(schema="mlops.window")),
+        "MON103",
+        "baseline.json",
+        "expected 'mlops.baseline'",
+    ),
+    Case(
+        "no-schema-id",
+        lambda ws: edit(ws, "alerts.json", lambda d: d.pop("schema")),
+        "MON103",
+        "alerts.json",
+        "no 'schema' key",
+    ),
+    Case(
+        "wrong-field-type",
+        lambda ws: edit(ws, NEWEST, lambda d: d["signals"].update(images="many")),
+        "MON103",
+        NEWEST,
+        "/signals/images: expected integer",
+    ),
+    Case(
+        "naive-timestamp",
+        lambda ws: edit(ws, NEWEST, lambda d: d["window"].update(end="2026-11-20T12:00:00")),
+        "MON103",
+        NEWEST,
+        "/window/end",
+    ),
+    Case(
+        "future-window",
+        lambda ws: edit(
+            ws,
+            NEWEST,
+            lambda d: d.update(
+                window={"start": "2026-11-20T12:00:00Z", "end": "2026-11-20T13:00:00Z"},
+                generated_at="2026-11-20T13:01:00Z",
+            ),
+        ),
+        "MON104",
+        NEWEST,
+        "window.end = 2026-11-20T13:00:00+00:00 is in the future",
+    ),
+    Case(
+        "ends-before-start",
+        lambda ws: edit(
+            ws, NEWEST, lambda d: d.update(window={"start": "2026-11-20T12:00:00Z", "end": "2026-11-20T11:30:00Z"})
+        ),
+        "MON104",
+        NEWEST,
+        "window ends before it starts",
+    ),
+    Case(
+        "over-size",
+        lambda ws: None,
+        "MON102",
+        "alerts.json",
+        "over the 100-byte limit",
+        ("--set", "files.max_bytes=100"),
+    ),
+    Case("baseline-is-folder", baseline_as_folder, "MON102", "baseline.json", "is a folder"),
+    Case(
+        "window-is-folder",
+        lambda ws: (ws / "windows" / "2026-11-20T130000Z.json").mkdir(),
+        "MON102",
+        "windows/2026-11-20T130000Z.json",
+        "is a folder",
+    ),
+    Case("windows-is-file", windows_as_file, "MON101", "windows/", "windows/"),
+    Case("missing-baseline", lambda ws: (ws / "baseline.json").unlink(), "MON101", "baseline.json", "is missing"),
+    Case("no-windows", remove_windows, "MON101", "windows/*.json", "is missing"),
+    Case(
+        "window-link-outside",
+        lambda ws: (ws / "windows" / "2026-11-20T130000Z.json").symlink_to(outside(ws)),
+        "MON102",
+        "windows/2026-11-20T130000Z.json",
+        "leads outside the workspace",
+    ),
+    Case(
+        "alerts-link-outside",
+        lambda ws: replace_with_link(ws, "alerts.json", outside(ws)),
+        "MON102",
+        "alerts.json",
+        "leads outside the workspace",
+    ),
+    Case(
+        "link-loop",
+        lambda ws: (ws / "windows" / "loop.json").symlink_to("loop.json"),
+        "MON102",
+        "windows/loop.json",
+        "cannot be resolved",
+    ),
+    Case(
+        "dangling-link",
+        lambda ws: replace_with_link(ws, "baseline.json", "gone.json"),
+        "MON102",
+        "baseline.json",
+        "does not exist",
+    ),
+    Case("fifo", lambda ws: replace_with_fifo(ws, "alerts.json"), "MON102", "alerts.json", "not a regular file"),
+]
+
+
+@pytest.fixture
+def monitor(run_monitor: RunMonitor, workspace: Path) -> RunMonitor:
+    """The example config (``as_of`` pinned) on a private workspace copy, reported as JSON."""
+
+    def run(*args: str | os.PathLike[str]) -> Outcome:
+        return run_monitor("--config", EXAMPLE_CONFIG, "--workspace", workspace, "--format", "json", *args)
+
+    return run
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=c.marks) for c in CASES])
+def test_bad_input_is_a_finding_naming_the_file_and_nothing_is_written(
+    monitor: RunMonitor, workspace: Path, case: Case
+) -> None:
+    """Each broken file fails the run with a sentence that says which file and why, and leaves it as it was."""
+    case.mutate(workspace)
+    before = snapshot(workspace)
+    assert_error(monitor(*case.args), case.check, case.fragment, case.subject)
+    text = monitor("--format", "text", *case.args)
+    assert text.code == 1
+    assert "Traceback" not in text.text
+    assert case.subject in text.out
+    assert snapshot(workspace) == before
+
+
+@pytest.mark.parametrize(("tolerance", "flagged"), [("300", False), ("60", True)])
+def test_future_tolerance_absorbs_clock_skew(
+    monitor: RunMonitor, workspace: Path, tolerance: str, flagged: bool
+) -> None:
+    """A producer whose clock runs four minutes ahead is skew, not an error, unless the tolerance says so."""
+    edit(workspace, NEWEST, lambda d: d["window"].update(end="2026-11-20T12:09:00Z"))
+    r = monitor("--set", f"files.future_tolerance_seconds={tolerance}")
+    assert "Traceback" not in r.text
+    assert (only(r, "MON104")["severity"] == "error") is flagged
+    assert r.code == int(flagged)
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_workspace_that_is_not_a_folder_is_named_by_mon100(
+    run_monitor: RunMonitor, tmp_path: Path, kind: str
+) -> None:
+    """A wrong --workspace must be obvious at once, and the per-file checks must not pile on."""
+    root = tmp_path / "not-a-workspace"
+    if kind == "file":
+        root.write_text("{}", encoding="utf-8")
+    r = run_monitor("--config", EXAMPLE_CONFIG, "--workspace", root, "--format", "json")
+    assert_error(r, "MON100", "does not exist" if kind == "missing" else "is not a folder", str(root))
+    assert only(r, "MON101")["severity"] == "info"
+    assert root.exists() is (kind == "file")
+
+
+# --- unreadable files ---------------------------------------------------------------------------
+
+CHILD = """\
+import contextlib, io, os, sys
+from mlops.monitoring.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    main(["--example", "--format", "json"])  # while root: every lazy import happens now
+os.setgroups([])
+os.setgid({uid})
+os.setuid({uid})
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def run_as_nobody(folder: Path, *args: str) -> Outcome:
+    """Run the monitor as uid 65534 in a child process.
+
+    ``subprocess.run(user=65534)`` cannot exec the interpreter when it lives under a private home
+    (pyenv in /root), so the child starts as root, imports what it needs, then drops to 65534 for good
+    before it reads the workspace: the permission check is the kernel's, not a mock.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD.format(uid=NOBODY), *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return Outcome(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def shared_workspace() -> Iterator[Path]:
+    """A workspace copy that uid 65534 can reach: /tmp, world-searchable, unlike pytest's private tmp_path."""
+    folder = Path(tempfile.mkdtemp(dir="/tmp", prefix="mlops-nobody-"))
+    try:
+        folder.chmod(0o755)
+        shutil.copytree(ROOT / "mlops" / "example" / "workspace", folder / "ws")
+        yield folder / "ws"
+    finally:
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("alerts.json", ("MON102", "alerts.json cannot be opened (Permission denied)", "alerts.json")),
+        (NEWEST, ("MON102", f"{NEWEST} cannot be opened (Permission denied)", NEWEST)),
+        ("windows", ("MON100", "windows/ cannot be listed (Permission denied)", None)),
+    ],
+)
+def test_an_unreadable_file_is_a_finding(
+    run_monitor: RunMonitor, shared_workspace: Path, target: str, expected: tuple[str, str, str | None]
+) -> None:
+    """A producer that writes with umask 077 must show up as a named file, not as a crash or a pass."""
+    path = shared_workspace / target
+    mode = path.stat().st_mode & 0o777
+    before = snapshot(shared_workspace)
+    args = ("--config", str(EXAMPLE_CONFIG), "--workspace", str(shared_workspace), "--format", "json")
+    path.chmod(0)
+    try:
+        if os.geteuid() == 0:
+            outcome = run_as_nobody(shared_workspace.parent, *args)
+        elif os.access(path, os.R_OK):
+            pytest.skip("this user reads files whatever their mode (a capability such as CAP_DAC_OVERRIDE)")
+        else:
+            outcome = run_monitor(*args)
+    finally:
+        path.chmod(mode)
+    assert_error(outcome, *expected)
+    assert snapshot(shared_workspace) == before
+
+
+# --- freshness and the model -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("as_of", "severity", "code", "wording"),
+    [
+        ("2026-11-20T12:05:00Z", "ok", 0, "ended 0.1 h ago"),
+        ("2026-11-20T20:00:00Z", "warning", 0, "warning after 6 h"),
+        ("2026-11-21T20:00:00Z", "error", 1, "over the 26 h limit"),
+    ],
+)
+def test_freshness_of_the_newest_window(
+    monitor: RunMonitor, as_of: str, severity: str, code: int, wording: str
+) -> None:
+    """A producer that stopped is the failure a monitor exists for: 8 h late warns, 32 h late fails."""
+    r = monitor("--as-of", as_of)
+    assert r.code == code
+    mon105 = only(r, "MON105")
+    assert mon105["severity"] == severity
+    assert mon105["subject"] == NEWEST
+    assert NEWEST in mon105["message"]
+    assert wording in mon105["message"]
+
+
+def test_freshness_reads_the_time_inside_the_file_not_its_mtime(monitor: RunMonitor, workspace: Path) -> None:
+    """A git checkout or a copy resets mtimes; only the window's own end time says how old the data is."""
+    for path in (workspace / "windows").iterdir():
+        os.utime(path, (0, 0))
+    r = monitor()
+    assert r.code == 0
+    assert only(r, "MON105")["severity"] == "ok"
+
+
+def test_the_newest_window_is_chosen_by_content_not_by_file_name(monitor: RunMonitor, workspace: Path) -> None:
+    """A late-arriving old window with a name that sorts last must not make the data look stale."""
+    shutil.copyfile(workspace / "windows" / "2026-11-20T070000Z.json", workspace / "windows" / "zzz-backfill.json")
+    r = monitor()
+    assert r.code == 0
+    assert only(r, "MON105")["subject"] == NEWEST
+
+
+@pytest.mark.parametrize(
+    ("model", "severity", "wording"),
+    [
+        ({"version": "4"}, "warning", "version 4"),
+        ({"name": "other-detector"}, "error", "'other-detector'"),
+    ],
+)
+def test_newest_window_describes_the_baseline_model(
+    monitor: RunMonitor, workspace: Path, model: dict[str, str], severity: str, wording: str
+) -> None:
+    """Another version drifts against a stale baseline (warn); another model makes the comparison meaningless (fail)."""
+    edit(workspace, NEWEST, lambda d: d["model"].update(model))
+    r = monitor()
+    assert r.code == (1 if severity == "error" else 0)
+    mon106 = only(r, "MON106")
+    assert mon106["severity"] == severity
+    assert mon106["subject"] == NEWEST
+    assert wording in mon106["message"]

@@ -1,0 +1,140 @@
+"""MON301: the MLflow tracking URI is judged from configuration alone: nothing imported, created or contacted."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLE_CONFIG, Outcome, snapshot
+
+RunMonitor = Callable[..., Outcome]
+CANARY = "pw-in-uri-5150"
+TEXT_LABELS = {"ok": "ok", "info": "info", "WARN": "warning", "ERROR": "error"}
+
+
+@pytest.fixture
+def monitor(run_monitor: RunMonitor, workspace: Path) -> RunMonitor:
+    """The example config (``as_of`` pinned) on a private workspace copy; no run may show a traceback."""
+
+    def run(*args: str | os.PathLike[str]) -> Outcome:
+        outcome = run_monitor("--config", EXAMPLE_CONFIG, "--workspace", workspace, *args)
+        assert "Traceback" not in outcome.text
+        return outcome
+
+    return run
+
+
+def mon301(outcome: Outcome) -> dict[str, Any]:
+    doc = json.loads(outcome.out)
+    (found,) = [f for f in doc["findings"] if f["check"] == "MON301"]
+    return dict(found)
+
+
+def test_unset_uri_warns_and_creates_nothing(monitor: RunMonitor, workspace: Path) -> None:
+    """MLflow's default is a ./mlruns store (or mlflow.db) created on first use; the monitor must not do that."""
+    cwd = Path.cwd()
+    before = snapshot(workspace)
+    r = monitor("--format", "json")
+    assert r.code == 0
+    found = mon301(r)
+    assert found["severity"] == "warning"
+    assert "not configured" in found["message"]
+    assert "MLFLOW_TRACKING_URI" in found["message"]
+    assert list(cwd.iterdir()) == []
+    assert snapshot(workspace) == before
+    for folder in (cwd, workspace):
+        assert not (folder / "mlruns").exists()
+        assert not (folder / "mlflow.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("uri", "shown"),
+    [
+        ("http://mlflow.internal:5000", "http://mlflow.internal:5000"),
+        ("https://mlflow.example.com/api/?token=abc#frag", "https://mlflow.example.com"),
+        ("http://[::1]:5000", "http://[::1]:5000"),
+        ("file:///srv/mlruns", "file:///srv/mlruns"),
+        ("databricks://my-profile", "databricks://my-profile"),
+    ],
+)
+def test_a_well_formed_uri_is_ok_and_shown_without_path_or_query(monitor: RunMonitor, uri: str, shown: str) -> None:
+    """scheme://host:port is enough to recognise the server; paths and queries may carry tokens."""
+    r = monitor("--tracking-uri", uri, "--format", "json")
+    assert r.code == 0
+    found = mon301(r)
+    assert found["severity"] == "ok"
+    assert found["message"] == f"MLflow tracking URI is {shown}"
+    assert "token=abc" not in r.text
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("source", ["env", "flag"])
+def test_a_password_in_the_uri_warns_and_is_never_printed(
+    monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, fmt: str, source: str
+) -> None:
+    """MLflow echoes such URIs in its own errors; the monitor says so without echoing it itself."""
+    uri = f"http://alice:{CANARY}@mlflow.internal:5000"
+    if source == "env":
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+        r = monitor("--format", fmt)
+    else:
+        r = monitor("--format", fmt, "--tracking-uri", uri)
+    assert r.code == 0
+    assert CANARY not in r.text
+    if fmt == "json":
+        severity, message = mon301(r)["severity"], mon301(r)["message"]
+    else:
+        line = next(line for line in r.out.splitlines() if " MON301 " in line)
+        severity, message = TEXT_LABELS[line.split()[0]], line
+    assert severity == "warning"
+    assert "http://mlflow.internal:5000 embeds a password" in message
+
+
+@pytest.mark.parametrize("uri", ["ftp://mlflow.internal/runs", "gopher://host:70", "localhost:5000"])
+def test_an_unknown_scheme_is_an_error(monitor: RunMonitor, uri: str) -> None:
+    """A typo in the scheme would make every later MLflow step fail; fail here, with the scheme named."""
+    r = monitor("--tracking-uri", uri, "--format", "json")
+    assert r.code == 1
+    found = mon301(r)
+    assert found["severity"] == "error"
+    assert "unknown scheme" in found["message"]
+
+
+def test_the_flag_beats_the_environment(monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--tracking-uri is the command line layer, above MLFLOW_TRACKING_URI."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://env-host:5000")
+    r = monitor("--tracking-uri", "http://flag-host:5000", "--format", "json")
+    assert mon301(r)["message"] == "MLflow tracking URI is http://flag-host:5000"
+    assert "env-host" not in r.text
+
+
+def test_the_environment_beats_the_config_file(
+    run_monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workspace: Path
+) -> None:
+    """A checked-in mlflow.tracking_uri is a default that each machine's MLFLOW_TRACKING_URI replaces."""
+    config = tmp_path / "monitor.yaml"
+    config.write_text(
+        f'workspace: "{workspace}"\nas_of: "2026-11-20T12:05:00Z"\nmlflow:\n  tracking_uri: http://file-host:5000\n',
+        encoding="utf-8",
+    )
+    assert "file-host" in mon301(run_monitor("--config", config, "--format", "json"))["message"]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://env-host:5000")
+    assert "env-host" in mon301(run_monitor("--config", config, "--format", "json"))["message"]
+
+
+@pytest.mark.parametrize("uri", ["http://mlflow.internal:99999", "http://mlflow.internal:50OO"])
+def test_a_uri_with_a_bad_port_is_not_ok(monitor: RunMonitor, uri: str) -> None:
+    r = monitor("--tracking-uri", uri, "--format", "json")
+    assert mon301(r)["severity"] == "error"
+    assert r.code == 1
+
+
+def test_bare_databricks_is_a_known_tracking_uri(monitor: RunMonitor) -> None:
+    r = monitor("--tracking-uri", "databricks", "--format", "json")
+    assert mon301(r)["severity"] == "ok"
+    assert r.code == 0

@@ -1,0 +1,264 @@
+"""nox as a real subprocess on a copy of the repository: envs are reused, never stale, and repaired.
+
+Each test judges the env independently of the noxfile's own helpers: through the env's
+interpreter and ``importlib.metadata``, against the pins read from the lock file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ENV_PREFIXES, ROOT
+
+pytestmark = [pytest.mark.nox, pytest.mark.slow]
+
+IGNORE = shutil.ignore_patterns(
+    ".nox", ".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", ".import_linter_cache"
+)
+INSTALLER = re.compile(r"uv pip (sync|install)|pip install|Creating virtual environment")
+PIN = re.compile(r"^([A-Za-z0-9][\w.-]*)==([^\s;\\]+)(\s*;)?", re.M)
+SEEDS = {"pip", "setuptools", "wheel"}
+
+
+def copy_repo(dst: Path) -> Path:
+    shutil.copytree(ROOT, dst, ignore=IGNORE)
+    return dst
+
+
+def clean_environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith((*ENV_PREFIXES, "NOX"))}
+
+
+def run_nox(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(repo / "noxfile.py"), *args],
+        cwd=repo,
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    return output
+
+
+def env_python(repo: Path, session: str = "monitor") -> Path:
+    return repo / ".nox" / session / "bin" / "python"
+
+
+def distributions(repo: Path, session: str = "monitor") -> dict[str, str]:
+    """What the env really holds, asked of its own interpreter."""
+    code = (
+        "import importlib.metadata as m, json, re;"
+        "print(json.dumps({re.sub(r'[-_.]+', '-', d.metadata['Name']).lower(): d.version for d in m.distributions()}))"
+    )
+    out = subprocess.run([env_python(repo, session), "-c", code], capture_output=True, text=True, check=True).stdout
+    return {k: v for k, v in json.loads(out).items() if k not in SEEDS}
+
+
+def lock_pins(lock: Path) -> dict[str, str]:
+    """Unconditional pins of a lock (conditional ones depend on the platform)."""
+    return {re.sub(r"[-_.]+", "-", m[1]).lower(): m[2] for m in PIN.finditer(lock.read_text()) if not m[3]}
+
+
+def assert_env_matches(repo: Path) -> None:
+    have = distributions(repo)
+    want = lock_pins(repo / "requirements" / "monitoring.txt")
+    assert {k: have.get(k) for k in want} == want
+    all_pins = {
+        re.sub(r"[-_.]+", "-", m[1]).lower() for m in PIN.finditer((repo / "requirements/monitoring.txt").read_text())
+    }
+    assert set(have) <= all_pins, f"not in the lock: {set(have) - all_pins}"
+
+
+def compiled(requirement: str, tmp: Path) -> str:
+    """Hashed lock lines for one requirement, as `nox -s lock` would write them."""
+    from uv import find_uv_bin
+
+    source = tmp / "extra.in"
+    source.write_text(requirement + "\n")
+    out = subprocess.run(
+        [find_uv_bin(), "pip", "compile", "--quiet", "--generate-hashes", "--no-header", "--universal", str(source)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return "\n".join(line for line in out.splitlines() if not line.lstrip().startswith("#")) + "\n"
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository whose monitor env was built once, cold."""
+    dst = copy_repo(tmp_path_factory.mktemp("nox") / "repo")
+    output = ok(run_nox(dst, "-s", "monitor"))
+    assert "uv pip sync" in output
+    return dst
+
+
+@pytest.fixture
+def lockfile(repo: Path) -> Iterator[Path]:
+    """The copy's monitoring lock, restored (and the env resynced) after the test."""
+    path = repo / "requirements" / "monitoring.txt"
+    original = path.read_bytes()
+    yield path
+    path.write_bytes(original)
+    ok(run_nox(repo, "-s", "monitor"))
+
+
+def test_warm_run_reuses_the_env_and_runs_no_installer(repo: Path) -> None:
+    stamp = repo / ".nox" / "monitor" / "mlops-env.json"
+    before = stamp.stat().st_mtime_ns
+    output = ok(run_nox(repo, "-s", "monitor"))
+    assert "nothing to install" in output
+    assert not INSTALLER.search(output), output
+    assert stamp.stat().st_mtime_ns == before
+    assert "MON301" in output and "healthy" in output
+    assert_env_matches(repo)
+
+
+def test_posargs_reach_the_monitor(repo: Path) -> None:
+    result = run_nox(repo, "-s", "monitor", "--", "--example", "--format", "json", "--fail-on", "warning")
+    assert result.returncode == 1  # the example has warnings
+    report = json.loads(result.stdout[result.stdout.index("{") :])
+    assert report["schema"] == "mlops.report" and report["status"] == "failed"
+
+
+def test_added_repinned_and_removed_packages_follow_the_lock(repo: Path, lockfile: Path, tmp_path: Path) -> None:
+    original = lockfile.read_text()
+    lockfile.write_text(original + compiled("six==1.16.0", tmp_path))
+    assert "uv pip sync" in ok(run_nox(repo, "-s", "monitor"))
+    assert distributions(repo)["six"] == "1.16.0"
+
+    lockfile.write_text(original + compiled("six==1.17.0", tmp_path))
+    ok(run_nox(repo, "-s", "monitor"))
+    assert distributions(repo)["six"] == "1.17.0"
+
+    lockfile.write_text(original)
+    ok(run_nox(repo, "-s", "monitor"))
+    assert "six" not in distributions(repo)
+    assert_env_matches(repo)
+
+
+def test_stale_env_is_refused_under_no_install(repo: Path, lockfile: Path, tmp_path: Path) -> None:
+    lockfile.write_text(lockfile.read_text() + compiled("six==1.16.0", tmp_path))
+    result = run_nox(repo, "-R", "-s", "monitor")
+    assert result.returncode != 0
+    assert "--no-install" in result.stdout + result.stderr
+    assert "six" not in distributions(repo)
+
+
+def test_hand_installed_package_is_removed(repo: Path) -> None:
+    from uv import find_uv_bin
+
+    subprocess.run(
+        [find_uv_bin(), "pip", "install", "--quiet", "--python", str(env_python(repo)), "six"],
+        check=True,
+        capture_output=True,
+    )
+    assert "six" in distributions(repo)
+    output = ok(run_nox(repo, "-s", "monitor"))
+    assert "rebuilding" in output
+    assert "six" not in distributions(repo)
+    assert_env_matches(repo)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(
+            lambda env: next(env.glob("lib/python3*/site-packages/yaml/__init__.py")).unlink(), id="deleted-file"
+        ),
+        pytest.param(lambda env: (env / "mlops-env.json").unlink(), id="interrupted-install"),
+        pytest.param(lambda env: (env / "mlops-env.json").write_text("{not json"), id="corrupt-stamp"),
+    ],
+)
+def test_damaged_env_is_rebuilt(repo: Path, damage: object) -> None:
+    assert callable(damage)
+    damage(repo / ".nox" / "monitor")
+    output = ok(run_nox(repo, "-s", "monitor"))
+    assert "rebuilding" in output
+    assert "healthy" in output
+    assert_env_matches(repo)
+    assert "nothing to install" in ok(run_nox(repo, "-s", "monitor"))
+
+
+def test_deleted_env_is_recreated(repo: Path) -> None:
+    shutil.rmtree(repo / ".nox" / "monitor")
+    ok(run_nox(repo, "-s", "monitor"))
+    assert_env_matches(repo)
+
+
+def test_cache_key_follows_the_lock(repo: Path, lockfile: Path) -> None:
+    first = ok(run_nox(repo, "-s", "cache-key"))
+    keys = dict(line.split(": ", 1) for line in first.splitlines() if line.startswith(("monitor:", "tests:", "lint:")))
+    assert set(keys) == {"monitor", "tests", "lint"}
+    assert ok(run_nox(repo, "-s", "cache-key", "--", "monitor")).count("monitor: ") == 1
+    lockfile.write_text(lockfile.read_text() + "\n# a comment changes the bytes\n")
+    second = ok(run_nox(repo, "-s", "cache-key"))
+    assert f"monitor: {keys['monitor']}" not in second
+    assert f"tests: {keys['tests']}" in second
+
+
+def test_monitor_env_holds_and_imports_nothing_heavy(repo: Path) -> None:
+    heavy = ("torch", "torchvision", "ultralytics", "cv2", "numpy", "pandas", "scipy", "evidently", "mlflow")
+    code = (
+        "import sys, json, contextlib, io\n"
+        "from mlops.monitoring.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): code = main(['--example'])\n"
+        "print(json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n"
+    )
+    out = subprocess.run([env_python(repo), "-c", code], cwd=repo, capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    assert result["code"] == 0
+    imported = {m.split(".")[0] for m in result["modules"]}
+    assert not imported & {*heavy, "opencv"}, imported & set(heavy)
+    assert "mlops.training" not in result["modules"]
+    installed = set(distributions(repo))
+    forbidden = {"torch", "torchvision", "ultralytics", "opencv-python", "numpy", "pandas", "scipy", "evidently"}
+    assert not installed & (forbidden | {"whylogs", "great-expectations", "dvc"})
+
+
+def test_pip_fallback_builds_the_same_env_and_drops_removed_packages(tmp_path: Path) -> None:
+    repo = copy_repo(tmp_path / "repo")
+    output = ok(run_nox(repo, "--force-venv-backend", "virtualenv", "-s", "monitor"))
+    assert "pip install" in output and "healthy" in output
+    assert_env_matches(repo)
+    assert "nothing to install" in ok(run_nox(repo, "--force-venv-backend", "virtualenv", "-s", "monitor"))
+
+    lock = repo / "requirements" / "monitoring.txt"
+    original = lock.read_text()
+    lock.write_text(original + compiled("six==1.16.0", tmp_path))
+    ok(run_nox(repo, "--force-venv-backend", "virtualenv", "-s", "monitor"))
+    assert distributions(repo)["six"] == "1.16.0"
+    lock.write_text(original)
+    ok(run_nox(repo, "--force-venv-backend", "virtualenv", "-s", "monitor"))
+    assert "six" not in distributions(repo)
+
+
+def test_noxfile_bootstraps_nox_where_it_is_not_installed(tmp_path: Path) -> None:
+    """`python noxfile.py` is the Quick start: it must work with a Python that has no nox."""
+    base = getattr(sys, "_base_executable", sys.executable)
+    probe = subprocess.run([base, "-c", "import nox"], capture_output=True, check=False)
+    if probe.returncode == 0:
+        pytest.skip("the base interpreter has nox installed; nothing to bootstrap")
+    repo = copy_repo(tmp_path / "repo")
+    result = subprocess.run(
+        [base, "noxfile.py", "--list"], cwd=repo, env=clean_environ(), capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "* monitor" in result.stdout
+    assert (repo / ".nox" / "_bootstrap").is_dir()
