@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +63,18 @@ def run_monitor(
         return Outcome(code, captured.out, captured.err)
 
     return run
+
+
+def report(outcome: Outcome) -> dict[str, Any]:
+    """The JSON report a run printed."""
+    doc: dict[str, Any] = json.loads(outcome.out)
+    return doc
+
+
+def finding(outcome: Outcome, check: str) -> dict[str, Any]:
+    """The single finding of ``check`` in a JSON report."""
+    (found,) = [f for f in report(outcome)["findings"] if f["check"] == check]
+    return dict(found)
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, str]]:

@@ -7,34 +7,14 @@ last 24 hours, judged as of 2026-11-20T12:05:00Z.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_CONFIG, Outcome
+from tests.conftest import Outcome, finding
 
 RunMonitor = Callable[..., Outcome]
-
-
-@pytest.fixture
-def monitor(run_monitor: RunMonitor, workspace: Path) -> RunMonitor:
-    """The example config (``as_of`` pinned) on a private workspace copy; no run may show a traceback."""
-
-    def run(*args: str | os.PathLike[str]) -> Outcome:
-        outcome = run_monitor("--config", EXAMPLE_CONFIG, "--workspace", workspace, *args)
-        assert "Traceback" not in outcome.text
-        return outcome
-
-    return run
-
-
-def mon201(outcome: Outcome) -> dict[str, Any]:
-    doc = json.loads(outcome.out)
-    (found,) = [f for f in doc["findings"] if f["check"] == "MON201"]
-    return dict(found)
 
 
 def set_alerts(workspace: Path, alerts: list[dict[str, str]], *, keep: bool = True) -> None:
@@ -53,7 +33,7 @@ def test_the_example_counts_only_the_last_24_hours(monitor: RunMonitor) -> None:
     """The three-day-old critical is history; the recent warning is what shows."""
     r = monitor("--format", "json")
     assert r.code == 0
-    found = mon201(r)
+    found = finding(r, "MON201")
     assert found["severity"] == "warning"
     assert found["subject"] == "alerts.json"
     assert "2 alert(s) in the last 24 h (0 critical, 1 warning, 1 info)" in found["message"]
@@ -84,7 +64,7 @@ def test_a_critical_alert_outside_the_window_is_not_counted(
     set_alerts(workspace, [alert("crit-out", raised_at)])
     r = monitor("--format", "json")
     assert r.code == 0
-    found = mon201(r)
+    found = finding(r, "MON201")
     assert "(0 critical, 1 warning, 1 info)" in found["message"]
     assert "crit-out" not in found["message"]
 
@@ -113,7 +93,7 @@ def test_counts_by_severity_in_the_message(
     )
     r = monitor("--format", "json")
     assert r.code == (1 if severity == "error" else 0)
-    found = mon201(r)
+    found = finding(r, "MON201")
     assert found["severity"] == severity
     assert tally in found["message"]
 
@@ -123,7 +103,7 @@ def test_window_hours_decides_what_is_recent(monitor: RunMonitor, hours: str, co
     """Widening the window to 100 h pulls in the example's 72-hour-old critical alert."""
     r = monitor("--set", f"alerts.window_hours={hours}", "--format", "json")
     assert r.code == code
-    message = mon201(r)["message"]
+    message = finding(r, "MON201")["message"]
     assert f"in the last {hours} h" in message
     assert tally in message
     assert ("lat-0412" in message) is (code == 1)
@@ -134,7 +114,7 @@ def test_an_invalid_alerts_file_is_skipped_not_counted(monitor: RunMonitor, work
     set_alerts(workspace, [{"id": "x", "raised_at": "yesterday", "severity": "critical", "title": "t"}])
     r = monitor("--format", "json")
     assert r.code == 1
-    found = mon201(r)
+    found = finding(r, "MON201")
     assert found["severity"] == "info"
     assert "skipped" in found["message"]
 

@@ -19,22 +19,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_CONFIG, ROOT, Outcome, snapshot
+from tests.conftest import EXAMPLE_CONFIG, ROOT, Outcome, finding, report, snapshot
 
 RunMonitor = Callable[..., Outcome]
 NEWEST = "windows/2026-11-20T120000Z.json"
 """The example's newest window: 11:00-12:00, judged as of 12:05."""
 NOBODY = 65534
-
-
-def report(outcome: Outcome) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(outcome.out)
-    return doc
-
-
-def only(outcome: Outcome, check: str) -> dict[str, Any]:
-    (found,) = [f for f in report(outcome)["findings"] if f["check"] == check]
-    return dict(found)
 
 
 def assert_error(outcome: Outcome, check: str, fragment: str, subject: str | None = None) -> None:
@@ -224,13 +214,9 @@ CASES = [
 
 
 @pytest.fixture
-def monitor(run_monitor: RunMonitor, workspace: Path) -> RunMonitor:
-    """The example config (``as_of`` pinned) on a private workspace copy, reported as JSON."""
-
-    def run(*args: str | os.PathLike[str]) -> Outcome:
-        return run_monitor("--config", EXAMPLE_CONFIG, "--workspace", workspace, "--format", "json", *args)
-
-    return run
+def monitor(monitor: RunMonitor) -> RunMonitor:
+    """The shared fixture, reported as JSON."""
+    return lambda *args: monitor("--format", "json", *args)
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=c.marks) for c in CASES])
@@ -256,7 +242,7 @@ def test_future_tolerance_absorbs_clock_skew(
     edit(workspace, NEWEST, lambda d: d["window"].update(end="2026-11-20T12:09:00Z"))
     r = monitor("--set", f"files.future_tolerance_seconds={tolerance}")
     assert "Traceback" not in r.text
-    assert (only(r, "MON104")["severity"] == "error") is flagged
+    assert (finding(r, "MON104")["severity"] == "error") is flagged
     assert r.code == int(flagged)
 
 
@@ -270,7 +256,7 @@ def test_a_workspace_that_is_not_a_folder_is_named_by_mon100(
         root.write_text("{}", encoding="utf-8")
     r = run_monitor("--config", EXAMPLE_CONFIG, "--workspace", root, "--format", "json")
     assert_error(r, "MON100", "does not exist" if kind == "missing" else "is not a folder", str(root))
-    assert only(r, "MON101")["severity"] == "info"
+    assert finding(r, "MON101")["severity"] == "info"
     assert root.exists() is (kind == "file")
 
 
@@ -367,7 +353,7 @@ def test_freshness_of_the_newest_window(
     """A producer that stopped is the failure a monitor exists for: 8 h late warns, 32 h late fails."""
     r = monitor("--as-of", as_of)
     assert r.code == code
-    mon105 = only(r, "MON105")
+    mon105 = finding(r, "MON105")
     assert mon105["severity"] == severity
     assert mon105["subject"] == NEWEST
     assert NEWEST in mon105["message"]
@@ -380,7 +366,7 @@ def test_freshness_reads_the_time_inside_the_file_not_its_mtime(monitor: RunMoni
         os.utime(path, (0, 0))
     r = monitor()
     assert r.code == 0
-    assert only(r, "MON105")["severity"] == "ok"
+    assert finding(r, "MON105")["severity"] == "ok"
 
 
 def test_the_newest_window_is_chosen_by_content_not_by_file_name(monitor: RunMonitor, workspace: Path) -> None:
@@ -388,7 +374,7 @@ def test_the_newest_window_is_chosen_by_content_not_by_file_name(monitor: RunMon
     shutil.copyfile(workspace / "windows" / "2026-11-20T070000Z.json", workspace / "windows" / "zzz-backfill.json")
     r = monitor()
     assert r.code == 0
-    assert only(r, "MON105")["subject"] == NEWEST
+    assert finding(r, "MON105")["subject"] == NEWEST
 
 
 @pytest.mark.parametrize(
@@ -405,7 +391,7 @@ def test_newest_window_describes_the_baseline_model(
     edit(workspace, NEWEST, lambda d: d["model"].update(model))
     r = monitor()
     assert r.code == (1 if severity == "error" else 0)
-    mon106 = only(r, "MON106")
+    mon106 = finding(r, "MON106")
     assert mon106["severity"] == severity
     assert mon106["subject"] == NEWEST
     assert wording in mon106["message"]

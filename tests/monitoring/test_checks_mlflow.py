@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_CONFIG, Outcome, snapshot
+from tests.conftest import Outcome, finding, snapshot
 
 RunMonitor = Callable[..., Outcome]
 CANARY = "pw-in-uri-5150"
 TEXT_LABELS = {"ok": "ok", "info": "info", "WARN": "warning", "ERROR": "error"}
-
-
-@pytest.fixture
-def monitor(run_monitor: RunMonitor, workspace: Path) -> RunMonitor:
-    """The example config (``as_of`` pinned) on a private workspace copy; no run may show a traceback."""
-
-    def run(*args: str | os.PathLike[str]) -> Outcome:
-        outcome = run_monitor("--config", EXAMPLE_CONFIG, "--workspace", workspace, *args)
-        assert "Traceback" not in outcome.text
-        return outcome
-
-    return run
-
-
-def mon301(outcome: Outcome) -> dict[str, Any]:
-    doc = json.loads(outcome.out)
-    (found,) = [f for f in doc["findings"] if f["check"] == "MON301"]
-    return dict(found)
 
 
 def test_unset_uri_warns_and_creates_nothing(monitor: RunMonitor, workspace: Path) -> None:
@@ -41,7 +20,7 @@ def test_unset_uri_warns_and_creates_nothing(monitor: RunMonitor, workspace: Pat
     before = snapshot(workspace)
     r = monitor("--format", "json")
     assert r.code == 0
-    found = mon301(r)
+    found = finding(r, "MON301")
     assert found["severity"] == "warning"
     assert "not configured" in found["message"]
     assert "MLFLOW_TRACKING_URI" in found["message"]
@@ -66,7 +45,7 @@ def test_a_well_formed_uri_is_ok_and_shown_without_path_or_query(monitor: RunMon
     """scheme://host:port is enough to recognise the server; paths and queries may carry tokens."""
     r = monitor("--tracking-uri", uri, "--format", "json")
     assert r.code == 0
-    found = mon301(r)
+    found = finding(r, "MON301")
     assert found["severity"] == "ok"
     assert found["message"] == f"MLflow tracking URI is {shown}"
     assert "token=abc" not in r.text
@@ -87,7 +66,7 @@ def test_a_password_in_the_uri_warns_and_is_never_printed(
     assert r.code == 0
     assert CANARY not in r.text
     if fmt == "json":
-        severity, message = mon301(r)["severity"], mon301(r)["message"]
+        severity, message = finding(r, "MON301")["severity"], finding(r, "MON301")["message"]
     else:
         line = next(line for line in r.out.splitlines() if " MON301 " in line)
         severity, message = TEXT_LABELS[line.split()[0]], line
@@ -100,7 +79,7 @@ def test_an_unknown_scheme_is_an_error(monitor: RunMonitor, uri: str) -> None:
     """A typo in the scheme would make every later MLflow step fail; fail here, with the scheme named."""
     r = monitor("--tracking-uri", uri, "--format", "json")
     assert r.code == 1
-    found = mon301(r)
+    found = finding(r, "MON301")
     assert found["severity"] == "error"
     assert "unknown scheme" in found["message"]
 
@@ -109,7 +88,7 @@ def test_the_flag_beats_the_environment(monitor: RunMonitor, monkeypatch: pytest
     """--tracking-uri is the command line layer, above MLFLOW_TRACKING_URI."""
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://env-host:5000")
     r = monitor("--tracking-uri", "http://flag-host:5000", "--format", "json")
-    assert mon301(r)["message"] == "MLflow tracking URI is http://flag-host:5000"
+    assert finding(r, "MON301")["message"] == "MLflow tracking URI is http://flag-host:5000"
     assert "env-host" not in r.text
 
 
@@ -122,19 +101,19 @@ def test_the_environment_beats_the_config_file(
         f'workspace: "{workspace}"\nas_of: "2026-11-20T12:05:00Z"\nmlflow:\n  tracking_uri: http://file-host:5000\n',
         encoding="utf-8",
     )
-    assert "file-host" in mon301(run_monitor("--config", config, "--format", "json"))["message"]
+    assert "file-host" in finding(run_monitor("--config", config, "--format", "json"), "MON301")["message"]
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://env-host:5000")
-    assert "env-host" in mon301(run_monitor("--config", config, "--format", "json"))["message"]
+    assert "env-host" in finding(run_monitor("--config", config, "--format", "json"), "MON301")["message"]
 
 
 @pytest.mark.parametrize("uri", ["http://mlflow.internal:99999", "http://mlflow.internal:50OO"])
 def test_a_uri_with_a_bad_port_is_not_ok(monitor: RunMonitor, uri: str) -> None:
     r = monitor("--tracking-uri", uri, "--format", "json")
-    assert mon301(r)["severity"] == "error"
+    assert finding(r, "MON301")["severity"] == "error"
     assert r.code == 1
 
 
 def test_bare_databricks_is_a_known_tracking_uri(monitor: RunMonitor) -> None:
     r = monitor("--tracking-uri", "databricks", "--format", "json")
-    assert mon301(r)["severity"] == "ok"
+    assert finding(r, "MON301")["severity"] == "ok"
     assert r.code == 0

@@ -6,40 +6,16 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from mlops.monitoring.checks.base import REGISTRY
-from tests.conftest import EXAMPLE_CONFIG, Outcome
+from tests.conftest import Outcome, finding, report
 
 RunMonitor = Callable[..., Outcome]
 ALL_IDS = {c.id for c in REGISTRY}
 ENV_CANARY = "canary-pass-123"
 URI_CANARY = "canary-uri-456"
-
-
-@pytest.fixture
-def monitor(run_monitor: RunMonitor, workspace: Path) -> RunMonitor:
-    """The example config (``as_of`` pinned) on a private workspace copy; no run may show a traceback."""
-
-    def run(*args: str | os.PathLike[str]) -> Outcome:
-        outcome = run_monitor("--config", EXAMPLE_CONFIG, "--workspace", workspace, *args)
-        assert "Traceback" not in outcome.text
-        return outcome
-
-    return run
-
-
-def report(outcome: Outcome) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(outcome.out)
-    return doc
-
-
-def finding(outcome: Outcome, check: str) -> dict[str, Any]:
-    """The single finding of ``check`` in a JSON report."""
-    (found,) = [f for f in report(outcome)["findings"] if f["check"] == check]
-    return dict(found)
 
 
 def write_config(path: Path, workspace: str | Path, **extra: str) -> Path:
