@@ -38,6 +38,7 @@ class Finding:
     """One result of one check; ``subject`` names the file (relative to the workspace) or object."""
 
     check: str
+    family: str
     title: str
     severity: Severity
     message: str
@@ -54,6 +55,8 @@ class Report:
     as_of_is_now: bool
     fail_on: Severity
     exit_code: ExitCode
+    links: tuple[tuple[str, str], ...] = ()
+    """(label, URL) pairs a reporter may show, e.g. the MLflow model version; never credentials."""
 
     @property
     def worst(self) -> Severity:

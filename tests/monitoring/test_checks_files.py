@@ -301,6 +301,7 @@ def shared_workspace() -> Iterator[Path]:
     try:
         folder.chmod(0o755)
         shutil.copytree(ROOT / "mlops" / "example" / "workspace", folder / "ws")
+        shutil.copy(EXAMPLE_CONFIG, folder / "monitor.yaml")  # the checkout itself may be private (mktemp -d)
         yield folder / "ws"
     finally:
         shutil.rmtree(folder)
@@ -321,7 +322,8 @@ def test_an_unreadable_file_is_a_finding(
     path = shared_workspace / target
     mode = path.stat().st_mode & 0o777
     before = snapshot(shared_workspace)
-    args = ("--config", str(EXAMPLE_CONFIG), "--workspace", str(shared_workspace), "--format", "json")
+    config = shared_workspace.parent / "monitor.yaml"
+    args = ("--config", str(config), "--workspace", str(shared_workspace), "--format", "json")
     path.chmod(0)
     try:
         if os.geteuid() == 0:

@@ -13,14 +13,18 @@ from mlops.monitoring.results import ExitCode, Finding, Report, Severity
 FINDINGS = (
     Finding(
         check="MON100",
+        family="files",
         title="workspace",
         severity=Severity.OK,
         message="/srv/ws is a readable folder",
         subject="/srv/ws",
     ),
-    Finding(check="MON101", title="required files", severity=Severity.INFO, message="skipped: no workspace"),
+    Finding(
+        check="MON101", family="files", title="required files", severity=Severity.INFO, message="skipped: no workspace"
+    ),
     Finding(
         check="MON102",
+        family="files",
         title="readable JSON",
         severity=Severity.ERROR,
         message="windows/2026-11-20T120000Z.json is empty",
@@ -28,12 +32,19 @@ FINDINGS = (
     ),
     Finding(
         check="MON201",
+        family="alerts",
         title="recent alerts",
         severity=Severity.WARNING,
         message='alerts.json: 1 alert(s); e.g. lat-7 at 2026-11-20T08:15:00Z: "p99" \u2265 250 ms, caf\u00e9',
         subject="alerts.json",
     ),
-    Finding(check="MON301", title="tracking URI", severity=Severity.OK, message="MLflow tracking URI is http://h:5000"),
+    Finding(
+        check="MON301",
+        family="mlflow",
+        title="tracking URI",
+        severity=Severity.OK,
+        message="MLflow tracking URI is http://h:5000",
+    ),
 )
 
 
@@ -120,6 +131,7 @@ def test_json_round_trips_the_report(exit_code: ExitCode, status: str) -> None:
     rebuilt = tuple(
         Finding(
             check=f["check"],
+            family=f["family"],
             title=f["title"],
             severity=Severity[f["severity"].upper()],
             message=f["message"],

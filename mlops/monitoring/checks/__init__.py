@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mlops.monitoring.checks import alerts, files, mlflow  # noqa: F401  (registers the checks)
-from mlops.monitoring.checks.base import REGISTRY, Check, Context
+from mlops.monitoring.checks.base import REGISTRY, Check, Context, Result
 from mlops.monitoring.results import Finding, Severity
 
 
@@ -31,9 +31,16 @@ def run_checks(ctx: Context, checks: Sequence[Check]) -> list[Finding]:
     for chk in checks:
         results = list(chk.func(ctx))
         if not results:
-            findings.append(Finding(check=chk.id, title=chk.title, severity=Severity.OK, message=chk.description))
+            results = [Result(Severity.OK, chk.description)]
         findings.extend(
-            Finding(check=chk.id, title=chk.title, severity=r.severity, message=r.message, subject=r.subject)
+            Finding(
+                check=chk.id,
+                family=chk.family,
+                title=chk.title,
+                severity=r.severity,
+                message=r.message,
+                subject=r.subject,
+            )
             for r in results
         )
     return findings

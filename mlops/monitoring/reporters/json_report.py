@@ -17,9 +17,11 @@ def render(report: Report) -> str:
         "exit_code": int(report.exit_code),
         "fail_on": report.fail_on.label,
         "counts": {s.label: report.count(s) for s in Severity},
+        "links": dict(report.links),
         "findings": [
             {
                 "check": f.check,
+                "family": f.family,
                 "title": f.title,
                 "severity": f.severity.label,
                 "message": f.message,
