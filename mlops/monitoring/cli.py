@@ -14,14 +14,14 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from mlops.core.atomic import write_atomic
-from mlops.core.redact import SECRET_VARIABLES, scrub
+from mlops.core.redact import SECRET_VARIABLES, safe_uri, scrub
 from mlops.monitoring.checks import run_checks, selected_checks
 from mlops.monitoring.checks.base import Context
 from mlops.monitoring.config import EXAMPLE_CONFIG, Config, ConfigError, load_config
-from mlops.monitoring.reporters import choose
+from mlops.monitoring.reporters import REPORTER_BY_NAME, github, resolve
 from mlops.monitoring.results import ExitCode, Report, Severity
 from mlops.monitoring.workspace import load_workspace
 
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--example", action="store_true", help="run on the bundled example workspace")
     p.add_argument("--workspace", help="monitoring workspace folder")
     p.add_argument("--as-of", dest="as_of", help="judge as of this RFC 3339 time instead of now")
-    p.add_argument("--format", choices=("auto", "text", "json"), help="report format (default: auto)")
+    p.add_argument("--format", choices=("auto", "text", "json", "github"), help="report format (default: auto)")
     p.add_argument("--output", help="write the report to this file, atomically")
     p.add_argument("--fail-on", dest="fail_on", choices=("warning", "error"), help="lowest severity that fails the run")
     p.add_argument("--select", action="append", metavar="PREFIX", help="run only checks with this ID prefix")
@@ -108,7 +108,7 @@ def find_config(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> 
     )
 
 
-def evaluate(config: Config, env: Mapping[str, str]) -> Report:
+def evaluate(config: Config, env: Mapping[str, str], cwd: Path) -> Report:
     """Run the selected checks and decide the exit code: the whole monitor, minus I/O."""
     now = config.as_of or datetime.now(UTC)
     ctx = Context(config=config, workspace=load_workspace(config), now=now, env=dict(env))
@@ -117,24 +117,54 @@ def evaluate(config: Config, env: Mapping[str, str]) -> Report:
     failed = any(f.severity >= fail_on for f in findings)
     return Report(
         findings=tuple(findings),
-        workspace=str(config.workspace),
+        workspace=shown_path(config.workspace, cwd),
         as_of=now.isoformat(timespec="seconds"),
         as_of_is_now=config.as_of is None,
         fail_on=fail_on,
         exit_code=ExitCode.FINDINGS if failed else ExitCode.OK,
+        links=links(config, ctx),
     )
 
 
-def secrets_in(env: Mapping[str, str], argv: Sequence[str] = ()) -> list[str]:
-    """Every value that must never be printed: credential variables and URI passwords."""
-    secrets = [env.get(name, "") for name in SECRET_VARIABLES if name != "MLFLOW_TRACKING_USERNAME"]
-    for value in [*env.values(), *argv]:
+def shown_path(path: Path | None, cwd: Path) -> str:
+    """Relative to the current folder when inside it: shorter, and what GitHub annotations need."""
+    if path is None:
+        return "<no workspace>"
+    try:
+        return (
+            Path(os.path.relpath(path, cwd)).as_posix() if path.resolve().is_relative_to(cwd.resolve()) else str(path)
+        )
+    except (OSError, ValueError):
+        return str(path)
+
+
+def links(config: Config, ctx: Context) -> tuple[tuple[str, str], ...]:
+    """The MLflow model version the workspace describes, when the tracking server has a web UI."""
+    uri, name = config.mlflow.tracking_uri, config.mlflow.model_name
+    baseline = ctx.workspace.baseline
+    if not uri or not name or not uri.startswith(("http://", "https://")) or baseline is None or not baseline.valid:
+        return ()
+    version = baseline.data["model"]["version"]
+    base = safe_uri(uri)
+    return ((f"{name} v{version} in MLflow", f"{base}/#/models/{quote(name, safe='')}/versions/{version}"),)
+
+
+def uri_passwords(env: Mapping[str, str], argv: Sequence[str] | None) -> list[str]:
+    """Passwords found inside URIs: derived secrets that no secret store masks by itself."""
+    found = []
+    for value in [*env.values(), *(sys.argv[1:] if argv is None else argv)]:
         if "@" in value and "://" in value:
             try:
-                secrets.append(urlsplit(value).password or "")
+                found.append(urlsplit(value).password or "")
             except ValueError:
                 continue
-    return [s for s in secrets if s]
+    return [p for p in found if p]
+
+
+def secrets_in(env: Mapping[str, str], argv: Sequence[str] | None = ()) -> list[str]:
+    """Every value that must never be printed: credential variables and URI passwords."""
+    secrets = [env.get(name, "") for name in SECRET_VARIABLES if name != "MLFLOW_TRACKING_USERNAME"]
+    return [s for s in secrets if s] + uri_passwords(env, argv)
 
 
 def _interrupt(signum: int, frame: object) -> NoReturn:
@@ -161,10 +191,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cwd = Path.cwd()
         env = read_environment(cwd, os.environ)
-        secrets = secrets_in(env, sys.argv[1:] if argv is None else argv)
+        secrets = secrets_in(env, argv)
         config = load_config(find_config(args, env, cwd), env=env, overrides=overrides_from(args), cwd=cwd)
-        report = evaluate(config, env)
-        text = scrub(choose(config.format)(report), secrets)
+        report = evaluate(config, env, cwd)
+        fmt = resolve(config.format, env)
+        text = scrub(REPORTER_BY_NAME[fmt](report), secrets)
+        if fmt == "github":
+            sys.stdout.write(github.mask_commands(uri_passwords(env, argv)))
+            github.publish(
+                report,
+                summary_path=env.get("GITHUB_STEP_SUMMARY"),
+                output_path=env.get("GITHUB_OUTPUT"),
+                clean=lambda t: scrub(t, secrets),
+            )
         if config.output is None:
             sys.stdout.write(text)
         else:

@@ -21,7 +21,7 @@ from mlops.contract.timestamps import parse_timestamp
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "example" / "monitor.yaml"
 PATH_KEYS = ("workspace", "output")
-CHOICES = {"fail_on": ("warning", "error"), "format": ("auto", "text", "json")}
+CHOICES = {"fail_on": ("warning", "error"), "format": ("auto", "text", "json", "github")}
 ENV_KEYS = {
     "MLOPS_WORKSPACE": "workspace",
     "MLFLOW_TRACKING_URI": "mlflow.tracking_uri",

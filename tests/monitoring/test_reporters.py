@@ -76,7 +76,7 @@ def test_every_finding_id_and_message_is_rendered(name: str) -> None:
     out = REPORTER_BY_NAME[name](make_report())
     for f in FINDINGS:
         assert f.check in out
-        expected = f.message if name == "text" else json.dumps(f.message, ensure_ascii=False)
+        expected = f.message if name in ("text", "github") else json.dumps(f.message, ensure_ascii=False)
         assert expected in out
 
 
@@ -152,7 +152,7 @@ def test_an_empty_report_renders(name: str) -> None:
         assert set(doc["counts"].values()) == {0}
         assert doc["status"] == "ok"
     else:
-        assert out.splitlines()[-1] == "0 checks: 0 error(s), 0 warning(s), 0 ok -> healthy"
+        assert "0 checks: 0 error(s), 0 warning(s), 0 ok -> healthy" in out.splitlines()
 
 
 def test_auto_is_text_and_names_map_to_their_reporters() -> None:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from mlops.monitoring.reporters import json_report, text
+from mlops.monitoring.reporters import github, json_report, text
 from mlops.monitoring.results import Report
 
 Reporter = Callable[[Report], str]
 
-REPORTER_BY_NAME: dict[str, Reporter] = {"text": text.render, "json": json_report.render}
+REPORTER_BY_NAME: dict[str, Reporter] = {"text": text.render, "json": json_report.render, "github": github.render}
 
 
-def choose(name: str) -> Reporter:
-    """``auto`` is text for now; it will pick the GitHub format under GITHUB_ACTIONS."""
-    return REPORTER_BY_NAME["text" if name == "auto" else name]
+def resolve(name: str, env: Mapping[str, str]) -> str:
+    """``auto`` is the GitHub format inside GitHub Actions (as yamllint does), text elsewhere."""
+    if name != "auto":
+        return name
+    return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def choose(name: str, env: Mapping[str, str] | None = None) -> Reporter:
+    return REPORTER_BY_NAME[resolve(name, env or {})]

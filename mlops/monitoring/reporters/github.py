@@ -1,0 +1,109 @@
+"""GitHub Actions: annotations in the log, a Markdown job summary, step outputs.
+
+:func:`render` is what the job log shows: the text report folded in a group, then at most
+MAX_ANNOTATIONS ``::error``/``::warning`` commands per severity (GitHub shows no more per step),
+each pointing at the monitoring file concerned. :func:`publish` appends the summary and the
+outputs to the files GitHub names in ``GITHUB_STEP_SUMMARY`` and ``GITHUB_OUTPUT``.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+from collections.abc import Callable, Iterable
+
+from mlops.monitoring.reporters.text import printable
+from mlops.monitoring.reporters.text import render as render_text
+from mlops.monitoring.results import ExitCode, Finding, Report, Severity
+
+MAX_ANNOTATIONS = 10
+SUMMARY_LIMIT = 1_000_000
+"""GitHub refuses a step summary over 1 MiB; stay under it whatever the findings say."""
+ICONS = {Severity.OK: "✅", Severity.INFO: "ℹ️", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}  # noqa: RUF001
+FILE_FAMILIES = frozenset({"files", "alerts"})
+
+
+def escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation_file(report: Report, finding: Finding) -> str | None:
+    """The finding's file relative to the checkout, as GitHub wants it; None when it is not a file in it."""
+    if finding.family not in FILE_FAMILIES or not finding.subject or "*" in finding.subject:
+        return None
+    path = posixpath.normpath(posixpath.join(report.workspace.replace("\\", "/"), finding.subject))
+    return None if path.startswith(("/", "../")) or path == ".." else path
+
+
+def annotation_lines(report: Report) -> list[str]:
+    lines: list[str] = []
+    for severity, command in ((Severity.ERROR, "error"), (Severity.WARNING, "warning")):
+        found = [f for f in report.findings if f.severity is severity]
+        for f in found[:MAX_ANNOTATIONS]:
+            props = [f"title={escape_property(f'{f.check} {f.title}')}"]
+            if path := annotation_file(report, f):
+                props.insert(0, f"file={escape_property(path)}")
+            lines.append(f"::{command} {','.join(props)}::{escape_data(f.message)}")
+        if len(found) > MAX_ANNOTATIONS:
+            rest = len(found) - MAX_ANNOTATIONS
+            lines.append(f"::notice title=mlops monitor::{rest} more {command}(s): see the job summary")
+    return lines
+
+
+def render(report: Report) -> str:
+    body = render_text(report).rstrip("\n")
+    return "\n".join(["::group::mlops monitor report", body, "::endgroup::", *annotation_lines(report)]) + "\n"
+
+
+def _cell(value: str) -> str:
+    return html.escape(printable(value), quote=False).replace("|", "\\|")
+
+
+def summary(report: Report) -> str:
+    verdict = "✅ healthy" if report.exit_code is ExitCode.OK else "❌ failed"
+    when = "now" if report.as_of_is_now else "as of"
+    head = [
+        f"## mlops monitor: {verdict}",
+        "",
+        f"Workspace `{_cell(report.workspace)}` ({when} {report.as_of}); fails on {report.fail_on.label}. "
+        f"{report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} warning(s).",
+        "",
+    ]
+    if report.links:
+        head += [" · ".join(f"[{_cell(label)}]({url})" for label, url in report.links), ""]
+    rows = ["| | check | | finding |", "|---|---|---|---|"]
+    size = sum(len(line) + 1 for line in head + rows)
+    for i, f in enumerate(report.findings):
+        row = f"| {ICONS[f.severity]} | `{f.check}` | {_cell(f.title)} | {_cell(f.message)} |"
+        if size + len(row) > SUMMARY_LIMIT - 200:
+            rows.append(f"\n{len(report.findings) - i} more finding(s) cut: the summary is limited to 1 MiB.")
+            break
+        rows.append(row)
+        size += len(row) + 1
+    return "\n".join(head + rows) + "\n\n"
+
+
+def outputs(report: Report) -> Iterable[str]:
+    yield f"status={'ok' if report.exit_code is ExitCode.OK else 'failed'}"
+    yield f"exit-code={int(report.exit_code)}"
+    for severity in Severity:
+        yield f"{severity.label}={report.count(severity)}"
+
+
+def publish(report: Report, *, summary_path: str | None, output_path: str | None, clean: Callable[[str], str]) -> None:
+    """Append to the files GitHub reads after the step; absent variables mean "not on GitHub"."""
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as fh:
+            fh.write(clean(summary(report)))
+    if output_path:
+        with open(output_path, "a", encoding="utf-8") as fh:
+            fh.write(clean("".join(f"{line}\n" for line in outputs(report))))
+
+
+def mask_commands(secrets: Iterable[str]) -> str:
+    """``::add-mask::`` for derived secrets, so later steps' logs hide them too; GitHub consumes these lines."""
+    return "".join(f"::add-mask::{escape_data(s)}\n" for s in secrets)

@@ -1,0 +1,154 @@
+"""The GitHub reporter: annotations GitHub can parse, a summary that stays a table, outputs a step can read."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mlops.monitoring.reporters import github
+from mlops.monitoring.results import ExitCode, Finding, Report, Severity
+from tests.conftest import Outcome
+from tests.monitoring.conftest import RunMonitor
+
+COMMAND = re.compile(r"^::(error|warning|notice)( [^:]*)?::(.*)$")
+
+
+def make(findings: list[Finding], *, workspace: str = "monitoring/ws", code: ExitCode = ExitCode.FINDINGS) -> Report:
+    return Report(
+        findings=tuple(findings),
+        workspace=workspace,
+        as_of="2026-11-20T12:05:00+00:00",
+        as_of_is_now=False,
+        fail_on=Severity.ERROR,
+        exit_code=code,
+    )
+
+
+def f(check: str, severity: Severity, message: str, subject: str = "", family: str = "files") -> Finding:
+    return Finding(check=check, family=family, title="t", severity=severity, message=message, subject=subject)
+
+
+def unescape(value: str) -> str:
+    return value.replace("%0A", "\n").replace("%0D", "\r").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
+
+
+def parse_command(line: str) -> tuple[str, dict[str, str], str]:
+    """Parse one workflow command the way the runner does: properties split on ',' then '='."""
+    match = COMMAND.match(line)
+    assert match, line
+    props = dict(p.split("=", 1) for p in match[2].strip().split(",")) if match[2] else {}
+    return match[1], {k: unescape(v) for k, v in props.items()}, unescape(match[3])
+
+
+def test_annotations_point_at_the_file_and_survive_hostile_text() -> None:
+    message = "50% broken, a:b\nforged\r::error::x"
+    out = github.render(make([f("MON102", Severity.ERROR, message, "windows/a,b:c.json")]))
+    (line,) = [line for line in out.splitlines() if line.startswith("::error")]
+    kind, props, data = parse_command(line)
+    assert kind == "error"
+    assert props["file"] == "monitoring/ws/windows/a,b:c.json"
+    assert props["title"] == "MON102 t"
+    assert data == message
+
+
+def test_the_text_report_inside_the_group_cannot_start_a_command() -> None:
+    out = github.render(make([f("MON201", Severity.WARNING, "x\n::error::forged line", "alerts.json", "alerts")]))
+    group = out.split("::group::", 1)[1].split("::endgroup::", 1)[0]
+    assert not any(line.startswith("::") for line in group.splitlines()[1:])
+
+
+@pytest.mark.parametrize(
+    ("finding", "expected"),
+    [
+        (f("MON301", Severity.ERROR, "bad uri", "http://h:5000", "mlflow"), None),
+        (f("MON101", Severity.ERROR, "no window", "windows/*.json"), None),
+        (f("MON100", Severity.ERROR, "missing", "/abs/outside"), None),
+        (f("MON201", Severity.WARNING, "alert", "alerts.json", "alerts"), "monitoring/ws/alerts.json"),
+    ],
+)
+def test_only_files_inside_the_checkout_become_file_properties(finding: Finding, expected: str | None) -> None:
+    line = next(line for line in github.render(make([finding])).splitlines() if COMMAND.match(line))
+    assert parse_command(line)[1].get("file") == expected
+
+
+def test_at_most_ten_annotations_per_severity_the_rest_summarised() -> None:
+    findings = [f("MON102", Severity.ERROR, f"e{i}", f"windows/{i}.json") for i in range(25)]
+    findings += [f("MON105", Severity.WARNING, f"w{i}") for i in range(3)]
+    commands = [parse_command(line) for line in github.render(make(findings)).splitlines() if COMMAND.match(line)]
+    kinds = [c[0] for c in commands]
+    assert kinds.count("error") == 10 and kinds.count("warning") == 3
+    (notice,) = [c for c in commands if c[0] == "notice"]
+    assert "15 more error(s)" in notice[2]
+
+
+def test_summary_is_a_table_that_markdown_and_html_cannot_break() -> None:
+    report = make([f("MON201", Severity.WARNING, "a | b <script>alert(1)</script>\nnext", "alerts.json", "alerts")])
+    summary = github.summary(report)
+    rows = [line for line in summary.splitlines() if line.startswith("| ")]
+    assert len(rows) == 2  # header + one finding: the newline did not start a row
+    assert "<script>" not in summary and "&lt;script&gt;" in summary
+    assert "a \\| b" in summary
+
+
+def test_summary_stays_under_githubs_limit() -> None:
+    findings = [f("MON102", Severity.ERROR, "x" * 5000, f"windows/{i}.json") for i in range(400)]
+    summary = github.summary(make(findings))
+    assert len(summary.encode()) < 1024 * 1024
+    assert "more finding(s) cut" in summary
+
+
+def test_outputs_and_summary_are_appended_to_githubs_files(tmp_path: Path) -> None:
+    summary_file, output_file = tmp_path / "summary.md", tmp_path / "output"
+    summary_file.write_text("earlier step\n")
+    report = make([f("MON102", Severity.ERROR, "e", "x.json"), f("MON105", Severity.WARNING, "w")])
+    github.publish(report, summary_path=str(summary_file), output_path=str(output_file), clean=str)
+    assert summary_file.read_text().startswith("earlier step\n## mlops monitor: ❌ failed")
+    outputs = dict(line.split("=", 1) for line in output_file.read_text().splitlines())
+    assert outputs == {"status": "failed", "exit-code": "1", "ok": "0", "info": "0", "warning": "1", "error": "1"}
+
+
+def github_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Path]:
+    summary, output = tmp_path / "summary.md", tmp_path / "output"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    return summary, output
+
+
+def test_auto_format_is_github_inside_actions(
+    monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    summary, output = github_env(monkeypatch, tmp_path)
+    monkeypatch.chdir(tmp_path)  # the workspace lies inside the checkout, as on a runner
+    outcome: Outcome = monitor()
+    assert outcome.code == 0
+    assert outcome.out.startswith("::group::")
+    assert "::warning file=ws/alerts.json,title=MON201 recent alerts::" in outcome.out
+    assert "| ⚠️ | `MON201` |" in summary.read_text()
+    assert "status=ok" in output.read_text().splitlines()
+
+
+def test_model_version_link_when_the_tracking_server_has_a_ui(
+    monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    summary, _ = github_env(monkeypatch, tmp_path)
+    monitor("--tracking-uri", "https://mlflow.example.com", "--model-name", "shapes detector")
+    assert "(https://mlflow.example.com/#/models/shapes%20detector/versions/3)" in summary.read_text()
+    report = json.loads(monitor("--format", "json", "--model-name", "m", "--tracking-uri", "http://h:5000").out)
+    assert report["links"] == {"m v3 in MLflow": "http://h:5000/#/models/m/versions/3"}
+
+
+def test_secrets_never_reach_githubs_files_and_derived_ones_are_masked(
+    monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    summary, output = github_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "canary-secret-1")
+    outcome = monitor("--tracking-uri", "https://user:canary-uri-2@mlflow.example.com", "--model-name", "m")
+    lines = outcome.out.splitlines()
+    assert lines[0] == "::add-mask::canary-uri-2"  # consumed by the runner before anything is shown
+    shown = "\n".join(lines[1:]) + outcome.err + summary.read_text() + output.read_text()
+    assert "canary-secret-1" not in shown and "canary-uri-2" not in shown
+    assert "https://mlflow.example.com" in shown
