@@ -114,7 +114,29 @@ class Bench:
         rows.append(Row("monitor env on disk (pip)", (du(self.repo / ".nox" / "monitor"),), unit="MB"))
         self.drop_env()
         rows.append(Row("download size of requirements/monitoring.txt", (self.download_size(),), unit="MB"))
+        rows += self.replay_rows()
         return rows
+
+    def replay_rows(self) -> list[Row]:
+        """The monitor workflow's job, from checkout to the monitor's exit, on a simulated runner."""
+        from benchmarks.replay import Runner
+
+        workflow = ROOT / ".github" / "workflows" / "monitor.yml"
+        store, workspace = self.workdir / "actions-cache", self.workdir / "runner" / "repo"
+
+        def job(cold: bool) -> float:
+            if cold:
+                shutil.rmtree(store, ignore_errors=True)
+            runner = Runner(workspace, store, extra_env=self.fresh_cache("replay-pip") if cold else {})
+            return runner.run_job(workflow, "monitor").seconds
+
+        cold = self.samples(lambda: job(cold=True), warmup=False)
+        job(cold=True)  # leaves the caches a warm run restores
+        warm = self.samples(lambda: job(cold=False))
+        return [
+            Row("monitor workflow replayed, cold (no cache restored, empty pip cache)", cold),
+            Row("monitor workflow replayed, warm (both caches restored)", warm),
+        ]
 
     def download_size(self) -> float:
         """What a cold install fetches on this platform: the wheels of the lock, as served."""

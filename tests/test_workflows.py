@@ -1,0 +1,148 @@
+"""The workflows keep their promises: audited offline, checked by their schema, and replayed here."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.replay import Runner, load_workflow
+from tests.conftest import ROOT
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+MONITOR = ROOT / ".github" / "workflows" / "monitor.yml"
+TOOLS = Path(sys.executable).parent
+INSTALLER = re.compile(r"uv pip (sync|install)|pip install|Creating virtual environment|installing nox")
+
+
+def monitor_job() -> dict[str, Any]:
+    job: dict[str, Any] = load_workflow(MONITOR)["jobs"]["monitor"]
+    return job
+
+
+def test_there_are_workflows() -> None:
+    assert {p.name for p in WORKFLOWS} == {"monitor.yml", "ci.yml"}
+
+
+def test_zizmor_pedantic_finds_nothing() -> None:
+    result = subprocess.run(
+        [TOOLS / "zizmor", "--offline", "--pedantic", "--format", "json", *WORKFLOWS],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert json.loads(result.stdout) == [], result.stdout
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("schema", "files"),
+    [("vendor.github-workflows", WORKFLOWS), ("vendor.dependabot", [ROOT / ".github" / "dependabot.yml"])],
+)
+def test_schema_accepts_the_files(schema: str, files: list[Path]) -> None:
+    result = subprocess.run(
+        [TOOLS / "check-jsonschema", "--builtin-schema", schema, *files], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_monitor_runs_on_a_schedule_off_the_hour_and_by_hand() -> None:
+    triggers = load_workflow(MONITOR)["on"]
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    for entry in triggers["schedule"]:
+        minute = entry["cron"].split()[0]
+        assert minute.isdigit() and int(minute) not in (0, 30), entry["cron"]
+
+
+def test_monitor_permissions_timeout_concurrency() -> None:
+    doc = load_workflow(MONITOR)
+    job = monitor_job()
+    assert doc["permissions"] == {}
+    assert job["permissions"] == {"contents": "read"}
+    assert job["timeout-minutes"] <= 10
+    assert "group" in doc["concurrency"]
+    assert job["env"]["PYTHON_DOTENV_DISABLED"] == "1"
+    assert job["environment"]
+
+
+def test_monitor_runs_only_the_light_session() -> None:
+    runs = " ".join(step.get("run", "") for step in monitor_job()["steps"])
+    assert re.findall(r"-s (\S+)", runs) == ["monitor"]
+    for heavy in ("full.txt", "train", "pip install", "tests"):
+        assert heavy not in runs
+
+
+def test_monitor_cache_keys_are_exact_and_complete() -> None:
+    caches = [s for s in monitor_job()["steps"] if s.get("uses", "").startswith("actions/cache@")]
+    assert [c["with"]["path"] for c in caches] == [".nox", ".uv-cache"]
+    for cache in caches:
+        assert "restore-keys" not in cache["with"]
+        key = cache["with"]["key"]
+        assert "${{ runner.os }}" in key and "${{ runner.arch }}" in key
+        assert "requirements/monitoring.txt" in key
+    nox_key = caches[0]["with"]["key"]
+    assert "${{ steps.python.outputs.python-version }}" in nox_key
+    assert "noxfile.py" in nox_key and "requirements/nox.txt" in nox_key
+
+
+def test_secrets_reach_only_the_step_that_needs_them() -> None:
+    doc = load_workflow(MONITOR)
+    job = monitor_job()
+    holders = [s.get("name") for s in job["steps"] if "secrets." in json.dumps(s)]
+    assert holders == ["Run the monitor"]
+    assert "secrets." not in json.dumps({k: v for k, v in job.items() if k != "steps"})
+    assert "secrets." not in json.dumps({k: v for k, v in doc.items() if k != "jobs"})
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_actions_are_pinned_to_a_commit_with_their_version(workflow: Path) -> None:
+    uses = [line for line in workflow.read_text().splitlines() if re.match(r"\s*(- )?uses:", line)]
+    assert uses
+    for line in uses:
+        assert re.search(r"uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_no_risky_triggers_and_no_persisted_credentials(workflow: Path) -> None:
+    doc = load_workflow(workflow)
+    assert "pull_request_target" not in doc["on"] and "workflow_run" not in doc["on"]
+    assert doc["permissions"] == {}
+    for job in doc["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+
+
+def test_ci_runs_lint_and_tests_on_pushes_and_pull_requests() -> None:
+    doc = load_workflow(ROOT / ".github" / "workflows" / "ci.yml")
+    assert {"push", "pull_request"} <= set(doc["on"])
+    runs = " ".join(s.get("run", "") for job in doc["jobs"].values() for s in job["steps"])
+    assert set(re.findall(r"-s (\S+)", runs)) == {"lint", "tests"}
+
+
+@pytest.mark.nox
+@pytest.mark.slow
+def test_replayed_monitor_job_reuses_its_caches_and_installs_nothing(tmp_path: Path) -> None:
+    """Run the job's steps twice on one simulated runner path: cold, then with the caches restored."""
+    store = tmp_path / "cache-store"
+    runner = Runner(tmp_path / "work" / "repo", store)
+    cold = runner.run_job(MONITOR, "monitor")
+    assert not any(cold.cache_hits.values())
+    cold_log = cold.step("Run the monitor").output
+    assert INSTALLER.search(cold_log)
+
+    warm = Runner(tmp_path / "work" / "repo", store).run_job(MONITOR, "monitor")
+    assert all(warm.cache_hits.values()) and len(warm.cache_hits) == 2
+    step = warm.step("Run the monitor")
+    assert not INSTALLER.search(step.output), step.output
+    assert "nothing to install" in step.output
+    assert step.outputs == {"status": "ok", "exit-code": "0", "ok": "7", "info": "0", "warning": "2", "error": "0"}
+    assert "::warning file=mlops/example/workspace/alerts.json,title=MON201 recent alerts::" in step.output
+    assert "## mlops monitor: ✅ healthy" in warm.summary
+    assert "| ⚠️ | `MON201` | recent alerts |" in warm.summary
