@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,33 +91,34 @@ class Bench:
     def drop_env(self) -> None:
         shutil.rmtree(self.repo / ".nox" / "monitor", ignore_errors=True)
 
-    def run(self, quick: bool) -> list[Row]:
-        rows = [Row("`nox -l` (floor of any nox session)", self.samples(lambda: self.nox("-l")))]
+    def run(self, quick: bool, report: Callable[[Row], None]) -> None:
+        for row in self.rows(quick):
+            report(row)
+
+    def rows(self, quick: bool) -> Iterator[Row]:
+        yield Row("`nox -l` (floor of any nox session)", self.samples(lambda: self.nox("-l")))
         self.nox("-s", "monitor")
-        rows.append(
-            Row("warm `nox -s monitor` (env reused, no installer)", self.samples(lambda: self.nox("-s", "monitor")))
-        )
-        rows.append(Row("monitor env on disk (uv)", (du(self.repo / ".nox" / "monitor"),), unit="MB"))
+        yield Row("warm `nox -s monitor` (env reused, no installer)", self.samples(lambda: self.nox("-s", "monitor")))
+        yield Row("monitor env on disk (uv)", (du(self.repo / ".nox" / "monitor"),), unit="MB")
         if quick:
-            return rows
+            return
         cold = self.samples(
             lambda: self.nox("-s", "monitor", env=self.fresh_cache("uv")), prepare=self.drop_env, warmup=False
         )
-        rows.append(Row("cold `nox -s monitor`, uv, empty cache", cold))
+        yield Row("cold `nox -s monitor`, uv, empty cache", cold)
         pip_backend = ("--force-venv-backend", "virtualenv")
         pip_cold = self.samples(
             lambda: self.nox(*pip_backend, "-s", "monitor", env=self.fresh_cache("pip")),
             prepare=self.drop_env,
             warmup=False,
         )
-        rows.append(Row("cold `nox -s monitor`, pip, empty cache", pip_cold))
-        rows.append(Row("monitor env on disk (pip)", (du(self.repo / ".nox" / "monitor"),), unit="MB"))
+        yield Row("cold `nox -s monitor`, pip, empty cache", pip_cold)
+        yield Row("monitor env on disk (pip)", (du(self.repo / ".nox" / "monitor"),), unit="MB")
         self.drop_env()
-        rows.append(Row("download size of requirements/monitoring.txt", (self.download_size(),), unit="MB"))
-        rows += self.replay_rows()
-        return rows
+        yield Row("download size of requirements/monitoring.txt", (self.download_size(),), unit="MB")
+        yield from self.replay_rows()
 
-    def replay_rows(self) -> list[Row]:
+    def replay_rows(self) -> Iterator[Row]:
         """The monitor workflow's job, from checkout to the monitor's exit, on a simulated runner."""
         from benchmarks.replay import Runner
 
@@ -130,13 +131,12 @@ class Bench:
             runner = Runner(workspace, store, extra_env=self.fresh_cache("replay-pip") if cold else {})
             return runner.run_job(workflow, "monitor").seconds
 
-        cold = self.samples(lambda: job(cold=True), warmup=False)
+        yield Row(
+            "monitor workflow replayed, cold (no cache restored, empty pip cache)",
+            self.samples(lambda: job(cold=True), warmup=False),
+        )
         job(cold=True)  # leaves the caches a warm run restores
-        warm = self.samples(lambda: job(cold=False))
-        return [
-            Row("monitor workflow replayed, cold (no cache restored, empty pip cache)", cold),
-            Row("monitor workflow replayed, warm (both caches restored)", warm),
-        ]
+        yield Row("monitor workflow replayed, warm (both caches restored)", self.samples(lambda: job(cold=False)))
 
     def download_size(self) -> float:
         """What a cold install fetches on this platform: the wheels of the lock, as served."""
@@ -160,14 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="measured runs per row after one warm-up (default 5)")
     args = parser.parse_args(argv)
     repeat = 3 if args.quick else args.repeat
-    with tempfile.TemporaryDirectory(prefix="mlops-bench-") as tmp:
-        rows = Bench(Path(tmp), repeat).run(args.quick)
     when = datetime.now(UTC).strftime("%Y-%m-%d")
     machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     print(f"Measured {when} on {machine}; median (min-max, n) after one warm-up.\n")
-    print("| measurement | value |\n|---|---|")
-    for row in rows:
-        print(f"| {row.name} | {row.cell()} |")
+    print("| measurement | value |\n|---|---|", flush=True)
+    with tempfile.TemporaryDirectory(prefix="mlops-bench-") as tmp:
+        Bench(Path(tmp), repeat).run(args.quick, report=lambda row: print(f"| {row.name} | {row.cell()} |", flush=True))
     return 0
 
 

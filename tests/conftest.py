@@ -6,7 +6,12 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +45,22 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach past this machine: names other than loopback do not resolve in-process."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and str(host) not in LOOPBACK and not str(host).startswith("127."):
+            raise socket.gaierror(socket.EAI_NONAME, f"tests resolve loopback names only, not {host!r}")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """A writable copy of the bundled example workspace."""
@@ -58,6 +79,7 @@ def run_monitor(
     monkeypatch.chdir(cwd)
 
     def run(*args: str | os.PathLike[str]) -> Outcome:
+        capsys.readouterr()  # drop what the test itself printed (MLflow's client announces runs)
         code = main([os.fspath(a) for a in args])
         captured = capsys.readouterr()
         return Outcome(code, captured.out, captured.err)
@@ -92,3 +114,51 @@ def snapshot(root: Path) -> dict[str, tuple[int, str]]:
             digest = os.readlink(path)
         state[str(path.relative_to(root))] = (info.st_mode, digest)
     return state
+
+
+@dataclass(frozen=True)
+class MlflowServer:
+    uri: str
+    db: Path
+    """The server's sqlite file: some states (a version not READY) have no API to create them."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """A real MLflow tracking server (full mlflow, sqlite backend) on a free loopback port."""
+    root = tmp_path_factory.mktemp("mlflow-server")
+    port = free_port()
+    log = (root / "server.log").open("w")
+    command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    command += ["--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}", "--default-artifact-root", str(root / "art")]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")} | {"MLFLOW_DISABLE_TELEMETRY": "true"}
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"mlflow server exited {proc.returncode}: {(root / 'server.log').read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{uri}/health", timeout=1) as answer:
+                    if answer.read().strip() == b"OK":
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("mlflow server did not become healthy within 90 s")
+        yield MlflowServer(uri=uri, db=root / "mlflow.db")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

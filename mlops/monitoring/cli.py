@@ -20,7 +20,9 @@ from mlops.core.atomic import write_atomic
 from mlops.core.redact import SECRET_VARIABLES, safe_uri, scrub
 from mlops.monitoring.checks import run_checks, selected_checks
 from mlops.monitoring.checks.base import Context
+from mlops.monitoring.checks.mlflow import uri_problem
 from mlops.monitoring.config import EXAMPLE_CONFIG, Config, ConfigError, load_config
+from mlops.monitoring.mlflow.gather import gather
 from mlops.monitoring.reporters import REPORTER_BY_NAME, github, resolve
 from mlops.monitoring.results import ExitCode, Report, Severity
 from mlops.monitoring.workspace import load_workspace
@@ -111,8 +113,15 @@ def find_config(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> 
 def evaluate(config: Config, env: Mapping[str, str], cwd: Path) -> Report:
     """Run the selected checks and decide the exit code: the whole monitor, minus I/O."""
     now = config.as_of or datetime.now(UTC)
-    ctx = Context(config=config, workspace=load_workspace(config), now=now, env=dict(env))
-    findings = run_checks(ctx, selected_checks(config.select, config.ignore))
+    checks = selected_checks(config.select, config.ignore)
+    if not checks:
+        raise ConfigError(f"select {list(config.select)} / ignore {list(config.ignore)} leave no check to run")
+    state = None
+    uri = config.mlflow.tracking_uri
+    if uri and not uri_problem(uri) and any(c.family == "mlflow" and c.id != "MON301" for c in checks):
+        state = gather(config.mlflow, env)
+    ctx = Context(config=config, workspace=load_workspace(config), now=now, env=dict(env), mlflow=state)
+    findings = run_checks(ctx, checks)
     fail_on = Severity[config.fail_on.upper()]
     failed = any(f.severity >= fail_on for f in findings)
     return Report(
@@ -139,14 +148,23 @@ def shown_path(path: Path | None, cwd: Path) -> str:
 
 
 def links(config: Config, ctx: Context) -> tuple[tuple[str, str], ...]:
-    """The MLflow model version the workspace describes, when the tracking server has a web UI."""
+    """The serving model version and its run in MLflow's web UI, when the tracking server has one."""
     uri, name = config.mlflow.tracking_uri, config.mlflow.model_name
-    baseline = ctx.workspace.baseline
-    if not uri or not name or not uri.startswith(("http://", "https://")) or baseline is None or not baseline.valid:
+    if not uri or not name or not uri.startswith(("http://", "https://")):
         return ()
-    version = baseline.data["model"]["version"]
-    base = safe_uri(uri)
-    return ((f"{name} v{version} in MLflow", f"{base}/#/models/{quote(name, safe='')}/versions/{version}"),)
+    base = safe_uri(uri) + urlsplit(uri).path.rstrip("/")
+    version = None
+    if ctx.mlflow is not None and ctx.mlflow.version.ok:
+        version = ctx.mlflow.version.value["version"]
+    elif ctx.workspace.baseline is not None and ctx.workspace.baseline.valid:
+        version = ctx.workspace.baseline.data["model"]["version"]
+    found = []
+    if version is not None:
+        found.append((f"{name} v{version} in MLflow", f"{base}/#/models/{quote(name, safe='')}/versions/{version}"))
+    if ctx.mlflow is not None and ctx.mlflow.run.ok:
+        run = ctx.mlflow.run.value
+        found.append((f"run {run['run_id']}", f"{base}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}"))
+    return tuple(found)
 
 
 def uri_passwords(env: Mapping[str, str], argv: Sequence[str] | None) -> list[str]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,14 +21,24 @@ from mlops.contract.timestamps import parse_timestamp
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "example" / "monitor.yaml"
-PATH_KEYS = ("workspace", "output")
-CHOICES = {"fail_on": ("warning", "error"), "format": ("auto", "text", "json", "github")}
+PATH_KEYS = ("workspace", "output", "mlflow.server_cert_path")
+CHOICES = {
+    "fail_on": ("warning", "error"),
+    "format": ("auto", "text", "json", "github"),
+    "mlflow.client": ("auto", "rest", "mlflow"),
+}
+OPEN_MAPPINGS = frozenset({"mlflow.metrics"})
+"""Mappings whose keys are the user's (metric names), replaced whole rather than merged key by key."""
+THRESHOLD = re.compile(r"^\s*(>=|<=|==|>|<)\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)\s*$")
 ENV_KEYS = {
     "MLOPS_WORKSPACE": "workspace",
     "MLFLOW_TRACKING_URI": "mlflow.tracking_uri",
     "MLFLOW_EXPERIMENT_NAME": "mlflow.experiment_name",
     "MLOPS_MODEL_NAME": "mlflow.model_name",
     "MLOPS_MODEL_ALIAS": "mlflow.model_alias",
+    "MLFLOW_TRACKING_USERNAME": "mlflow.username",
+    "MLFLOW_TRACKING_INSECURE_TLS": "mlflow.insecure_tls",
+    "MLFLOW_TRACKING_SERVER_CERT_PATH": "mlflow.server_cert_path",
 }
 """Environment variable -> dotted config key. Standard MLflow names keep their standard names."""
 
@@ -58,6 +69,13 @@ class MlflowConfig:
     experiment_name: str | None
     model_name: str | None
     model_alias: str
+    username: str | None = None
+    insecure_tls: bool = False
+    server_cert_path: str | None = None
+    client: str = "auto"
+    budget_seconds: float = 10.0
+    max_run_age_days: float = 90.0
+    metrics: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +155,9 @@ def _merge(target: dict[str, Any], layer: dict[str, Any], *, where: str, base: P
         dotted = f"{prefix}{key}"
         if not isinstance(key, str) or key not in target:
             raise ConfigError(f"{where}: unknown key {dotted!r}{_suggest(str(key), target, prefix)}")
+        if dotted in OPEN_MAPPINGS:
+            target[key] = _thresholds(dotted, value, where)
+            continue
         if isinstance(target[key], dict):
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: {dotted!r} must be a mapping, got {_kind(value)}")
@@ -159,6 +180,8 @@ def _coerce(key: str, value: Any, default: Any, where: str) -> Any:
         return ConfigError(f"{where}: {key!r} must be {expected}, got {_kind(value)}")
 
     if isinstance(default, bool):
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):  # from the environment
+            value = value.lower() in ("true", "1")
         if not isinstance(value, bool):
             raise bad("true or false")
     elif isinstance(default, int):
@@ -183,6 +206,15 @@ def _coerce(key: str, value: Any, default: Any, where: str) -> Any:
     if key in CHOICES and value not in CHOICES[key]:
         raise ConfigError(f"{where}: {key!r} must be one of {', '.join(CHOICES[key])}, got {value!r}")
     return value
+
+
+def _thresholds(key: str, value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ConfigError(f"{where}: {key!r} must map metric names to conditions like '>= 0.5', got {_kind(value)}")
+    for name, condition in value.items():
+        if not THRESHOLD.match(condition):
+            raise ConfigError(f"{where}: {key}.{name}: {condition!r} is not a condition like '>= 0.5'")
+    return dict(value)
 
 
 def _suggest(key: str, target: dict[str, Any], prefix: str) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mlops.monitoring.config import Config
+from mlops.monitoring.mlflow.base import State
 from mlops.monitoring.results import Severity
 from mlops.monitoring.workspace import Workspace
 
@@ -19,6 +20,8 @@ class Context:
     workspace: Workspace
     now: datetime
     env: dict[str, str] = field(default_factory=dict)
+    mlflow: State | None = None
+    """What MLflow answered, gathered before the checks run; None when MLflow is not configured."""
 
 
 @dataclass(frozen=True)

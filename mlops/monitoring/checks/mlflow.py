@@ -1,19 +1,39 @@
-"""MON3xx: the MLflow setup, checked without importing mlflow or loading a model.
+"""MON3xx: the MLflow setup, judged from answers gathered beforehand, without importing mlflow.
 
-Only the configuration is judged here; reaching the server is a separate, time-bounded step.
+The answers come from :func:`mlops.monitoring.mlflow.gather.gather` (stdlib REST for http(s),
+mlflow-skinny otherwise), bounded by ``mlflow.budget_seconds``. No check loads a model.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from mlops.core.redact import safe_uri
-from mlops.monitoring.checks.base import Context, Result, check, error, ok, warning
+from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
+from mlops.monitoring.config import THRESHOLD
+from mlops.monitoring.mlflow.base import Answer, NotFound
 
+KNOWN_SCHEMES = ("http", "https", "file", "databricks", "databricks-uc", "uc", "sqlite", "postgresql", "mysql", "mssql")
 BARE_URIS = ("databricks", "databricks-uc", "uc")
 """Values MLflow accepts without a scheme (the default Databricks profile)."""
-KNOWN_SCHEMES = ("http", "https", "file", "databricks", "databricks-uc", "sqlite", "postgresql", "mysql", "mssql")
+OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+
+
+def uri_problem(uri: str) -> str | None:
+    """Why a tracking URI cannot be used, or None. Shared by MON301 and the gathering step."""
+    if uri in BARE_URIS:
+        return None
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        return f"MLflow tracking URI {safe_uri(uri)} cannot be parsed (bad host or port)"
+    if parts.scheme.split("+")[0] not in KNOWN_SCHEMES:
+        return f"MLflow tracking URI {safe_uri(uri)}: unknown scheme {parts.scheme!r}"
+    return None
 
 
 @check("MON301", "mlflow", "tracking URI")
@@ -27,20 +47,9 @@ def tracking_uri_configured(ctx: Context) -> Iterator[Result]:
         )
         return
     shown = safe_uri(uri)
-    if uri in BARE_URIS:
-        yield ok(f"MLflow tracking URI is {uri}", uri)
-        return
-    try:
-        parts = urlsplit(uri)
-        has_password = parts.password is not None
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError:
-        yield error(f"MLflow tracking URI {shown} cannot be parsed (bad host or port)", shown)
-        return
-    scheme = parts.scheme.split("+")[0]
-    if scheme not in KNOWN_SCHEMES:
-        yield error(f"MLflow tracking URI {shown}: unknown scheme {parts.scheme!r}", shown)
-    elif has_password:
+    if problem := uri_problem(uri):
+        yield error(problem, shown)
+    elif uri not in BARE_URIS and urlsplit(uri).password is not None:
         yield warning(
             f"MLflow tracking URI {shown} embeds a password: MLflow prints it in errors; "
             "use MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD instead",
@@ -48,3 +57,226 @@ def tracking_uri_configured(ctx: Context) -> Iterator[Result]:
         )
     else:
         yield ok(f"MLflow tracking URI is {shown}", shown)
+
+
+NOT_GATHERED = info("skipped: MLflow is not configured or its URI is unusable (MON301)")
+
+
+def _failed(answer: Answer, what: str, subject: str) -> Result | None:
+    """The finding for an answer that did not come, or None when there is a value to judge."""
+    if not answer.asked:
+        return info(f"skipped: {what} was not asked (an earlier MLflow check failed or it is not configured)")
+    if answer.error is not None:
+        return error(str(answer.error), subject)
+    return None
+
+
+@check("MON302", "mlflow", "server")
+def server_healthy(ctx: Context) -> Iterator[Result]:
+    """The tracking server answers /health and reports its MLflow version, within the time budget."""
+    if (state := ctx.mlflow) is None:
+        yield NOT_GATHERED
+        return
+    if (problem := _failed(state.server, "the server", state.uri)) is not None:
+        yield problem
+        return
+    took = f"{state.seconds:.2f} s for all MLflow questions, {state.backend} path"
+    yield ok(f"MLflow {state.server.value} at {state.uri} ({took})", state.uri)
+    if state.out_of_time:
+        yield error(f"MLflow questions did not finish within {state.budget:g} s (mlflow.budget_seconds)", state.uri)
+
+
+@check("MON303", "mlflow", "experiment")
+def experiment_active(ctx: Context) -> Iterator[Result]:
+    """The training experiment exists and is active (not deleted)."""
+    if (state := ctx.mlflow) is None:
+        yield NOT_GATHERED
+        return
+    name = ctx.config.mlflow.experiment_name
+    if not name:
+        yield info("skipped: set MLFLOW_EXPERIMENT_NAME (or mlflow.experiment_name) to check the experiment")
+        return
+    answer = state.experiment
+    if isinstance(answer.error, NotFound):
+        yield error(f"experiment {name!r} does not exist at {state.uri}", name)
+    elif (problem := _failed(answer, "the experiment", name)) is not None:
+        yield problem
+    elif answer.value["lifecycle_stage"] != "active":
+        yield error(f"experiment {name!r} is {answer.value['lifecycle_stage']}: restore it or point to another", name)
+    else:
+        yield ok(f"experiment {name!r} (id {answer.value['id']}) is active", name)
+
+
+@check("MON304", "mlflow", "registered model")
+def model_registered(ctx: Context) -> Iterator[Result]:
+    """The registered model production serves exists in the model registry."""
+    if (state := ctx.mlflow) is None:
+        yield NOT_GATHERED
+        return
+    name = ctx.config.mlflow.model_name
+    if not name:
+        yield info("skipped: set MLOPS_MODEL_NAME (or mlflow.model_name) to check the registered model")
+        return
+    answer = state.model
+    if isinstance(answer.error, NotFound):
+        yield error(f"registered model {name!r} does not exist at {state.uri}", name)
+    elif (problem := _failed(answer, "the registered model", name)) is not None:
+        yield problem
+    else:
+        yield ok(f"registered model {name!r} exists", name)
+
+
+@check("MON305", "mlflow", "alias")
+def alias_resolves(ctx: Context) -> Iterator[Result]:
+    """The serving alias (default @champion) points to a model version."""
+    if (state := ctx.mlflow) is None:
+        yield NOT_GATHERED
+        return
+    m = ctx.config.mlflow
+    subject = f"{m.model_name}@{m.model_alias}"
+    answer = state.version
+    if isinstance(answer.error, NotFound):
+        yield error(f"alias @{m.model_alias} is not set on {m.model_name!r}: no version is marked for serving", subject)
+    elif (problem := _failed(answer, "the alias", subject)) is not None:
+        yield problem
+    else:
+        yield ok(f"@{m.model_alias} -> version {answer.value['version']} of {m.model_name!r}", subject)
+
+
+@check("MON306", "mlflow", "version ready")
+def version_ready(ctx: Context) -> Iterator[Result]:
+    """The version the alias points to is READY (registration finished)."""
+    if (state := ctx.mlflow) is None:
+        yield NOT_GATHERED
+        return
+    answer = state.version
+    if not answer.ok:
+        yield info("skipped: no model version to judge (MON305)")
+        return
+    version, status = answer.value["version"], answer.value["status"]
+    subject = f"{ctx.config.mlflow.model_name} v{version}"
+    if status == "READY":
+        yield ok(f"version {version} is READY", subject)
+    elif status == "PENDING_REGISTRATION":
+        yield warning(f"version {version} is still PENDING_REGISTRATION", subject)
+    else:
+        yield error(f"version {version} is {status or 'of unknown status'}, not READY", subject)
+
+
+@check("MON307", "mlflow", "source run")
+def run_finished(ctx: Context) -> Iterator[Result]:
+    """The serving version's source run finished successfully and was not deleted."""
+    if (state := ctx.mlflow) is None:
+        yield NOT_GATHERED
+        return
+    version = state.version
+    if version.ok and not version.value.get("run_id"):
+        yield warning(f"version {version.value['version']} names no source run: its training cannot be traced")
+        return
+    answer = state.run
+    if isinstance(answer.error, NotFound):
+        yield error(f"the source run of version {version.value['version']} does not exist")
+        return
+    if (problem := _failed(answer, "the source run", "")) is not None:
+        yield problem
+        return
+    run = answer.value
+    subject = f"run {run['run_id']}"
+    if run["lifecycle_stage"] != "active":
+        yield error(f"{subject} is {run['lifecycle_stage']}", subject)
+    elif run["status"] == "FINISHED":
+        yield ok(f"{subject} FINISHED", subject)
+    elif run["status"] in ("RUNNING", "SCHEDULED"):
+        yield warning(f"{subject} is still {run['status']}: the served version comes from unfinished training", subject)
+    else:
+        yield error(f"{subject} ended {run['status']}: the served version comes from a failed training", subject)
+
+
+@check("MON308", "mlflow", "run age")
+def run_recent(ctx: Context) -> Iterator[Result]:
+    """The serving version's source run ended within mlflow.max_run_age_days."""
+    if (state := ctx.mlflow) is None:
+        yield NOT_GATHERED
+        return
+    if not state.run.ok:
+        yield info("skipped: no source run to judge (MON307)")
+        return
+    run = state.run.value
+    stamp = run["end_time"] or run["start_time"]
+    if stamp is None:
+        yield warning(f"run {run['run_id']} has no start or end time", f"run {run['run_id']}")
+        return
+    ended = datetime.fromtimestamp(stamp / 1000, tz=UTC)
+    days = (ctx.now - ended).total_seconds() / 86400
+    limit = ctx.config.mlflow.max_run_age_days
+    when = (
+        f"{days:.1f} days before {ctx.now:%Y-%m-%d}" if days >= 0 else f"after {ctx.now.isoformat(timespec='seconds')}"
+    )
+    text = f"run {run['run_id']} ended {ended.isoformat(timespec='seconds')}, {when}"
+    if days > limit:
+        yield error(f"{text}: older than {limit:g} days (mlflow.max_run_age_days); retrain?", f"run {run['run_id']}")
+    else:
+        yield ok(text, f"run {run['run_id']}")
+
+
+@check("MON309", "mlflow", "run metrics")
+def metrics_meet_thresholds(ctx: Context) -> Iterator[Result]:
+    """The serving version's run meets every threshold in mlflow.metrics."""
+    if (state := ctx.mlflow) is None:
+        yield NOT_GATHERED
+        return
+    thresholds = ctx.config.mlflow.metrics
+    if not thresholds:
+        yield info("skipped: no thresholds in mlflow.metrics")
+        return
+    if not state.run.ok:
+        yield info("skipped: no source run to judge (MON307)")
+        return
+    run = state.run.value
+    passed = []
+    for name, condition in sorted(thresholds.items()):
+        if (match := THRESHOLD.match(condition)) is None:  # validated at load; kept total for safety
+            continue
+        op, limit = match[1], float(match[2])
+        value = run["metrics"].get(name)
+        if value is None:
+            yield error(f"run {run['run_id']} logged no metric {name!r} (threshold {condition})", name)
+        elif not OPERATORS[op](value, limit):
+            yield error(f"{name} = {value:.4g} fails {condition} (run {run['run_id']})", name)
+        else:
+            passed.append(f"{name} = {value:.4g} {condition}")
+    if passed and len(passed) == len(thresholds):
+        yield ok("; ".join(passed))
+
+
+@check("MON310", "mlflow", "served version")
+def served_version_matches_alias(ctx: Context) -> Iterator[Result]:
+    """The model version in the monitoring files is the one the alias points to."""
+    if (state := ctx.mlflow) is None:
+        yield NOT_GATHERED
+        return
+    if not state.version.ok:
+        yield info("skipped: the alias did not resolve (MON305)")
+        return
+    registry = state.version.value["version"]
+    alias = f"@{ctx.config.mlflow.model_alias}"
+    ws = ctx.workspace
+    windows = [d for d in ws.windows if d.valid]
+    if not windows and not (ws.baseline and ws.baseline.valid):
+        yield info("skipped: no valid monitoring file names a model version")
+        return
+    if windows:
+        newest = max(windows, key=lambda d: d.data["window"]["end"])
+        served = newest.data["model"]["version"]
+        if served != registry:
+            yield error(
+                f"{newest.shown}: production serves version {served} while {alias} points to version {registry}",
+                newest.shown,
+            )
+        else:
+            yield ok(f"production serves version {served}, the one {alias} points to", newest.shown)
+    if ws.baseline and ws.baseline.valid and (base := ws.baseline.data["model"]["version"]) != registry:
+        yield warning(
+            f"{ws.baseline.shown} is for version {base}, {alias} points to {registry}: rerun training's baseline",
+            ws.baseline.shown,
+        )

@@ -1,0 +1,108 @@
+"""The same questions through mlflow-skinny's MlflowClient, for schemes the REST path does not speak.
+
+Imported only when such a URI is configured (``import mlflow`` costs seconds). MLflow's own
+retries are switched off and its HTTP timeout set to the time left; the caller's deadline
+thread bounds the rest. Nothing is created: a file store must already exist.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from mlops.core.redact import SECRET_VARIABLES, safe_uri
+from mlops.monitoring.config import MlflowConfig
+from mlops.monitoring.mlflow.base import MlflowError, NotFound, Record
+from mlops.monitoring.mlflow.rest import RestBackend
+
+
+class ClientBackend:
+    name = "mlflow"
+
+    def __init__(self, config: MlflowConfig, *, env: Mapping[str, str], deadline: float) -> None:
+        uri = config.tracking_uri or ""
+        self.uri = uri
+        self.shown = safe_uri(uri)
+        self.env = env
+        self.deadline = deadline
+        scheme = urlsplit(uri).scheme
+        if scheme == "file":
+            root = url2pathname(urlsplit(uri).path)
+            if not os.path.isdir(root):
+                raise MlflowError(
+                    "no-store", f"the MLflow file store {self.shown} does not exist (nothing was created)"
+                )
+        # MLflow reads these on every call; they are this process's only MLflow configuration.
+        os.environ.update({k: env[k] for k in SECRET_VARIABLES if env.get(k)})
+        if config.username:
+            os.environ["MLFLOW_TRACKING_USERNAME"] = config.username
+        if config.insecure_tls:
+            os.environ["MLFLOW_TRACKING_INSECURE_TLS"] = "true"
+        if config.server_cert_path:
+            os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = config.server_cert_path
+        os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
+        os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        try:
+            from mlflow.tracking import MlflowClient
+        except ImportError as exc:
+            raise MlflowError("no-client", f"mlflow-skinny cannot be imported ({type(exc).__name__})") from None
+        self.client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        self.rest = RestBackend(config, env=env, deadline=deadline) if scheme in ("http", "https") else None
+
+    def server_version(self) -> str:
+        if self.rest is not None:
+            return self.rest.server_version()  # the same endpoint on both paths: identical findings
+        import mlflow
+
+        return f"{mlflow.__version__} (client)"
+
+    def experiment(self, name: str) -> Record:
+        exp = self._call(self.client.get_experiment_by_name, name)
+        if exp is None:
+            raise NotFound(f"experiment {name!r}: not found")
+        return {"id": str(exp.experiment_id), "name": exp.name, "lifecycle_stage": exp.lifecycle_stage}
+
+    def registered_model(self, name: str) -> Record:
+        model = self._call(self.client.get_registered_model, name)
+        return {"name": model.name, "aliases": {k: str(v) for k, v in (model.aliases or {}).items()}}
+
+    def model_version_by_alias(self, name: str, alias: str) -> Record:
+        mv = self._call(self.client.get_model_version_by_alias, name, alias)
+        return {"name": mv.name, "version": str(mv.version), "status": str(mv.status), "run_id": mv.run_id or ""}
+
+    def run(self, run_id: str) -> Record:
+        run = self._call(self.client.get_run, run_id)
+        info = run.info
+        return {
+            "run_id": info.run_id,
+            "experiment_id": str(info.experiment_id),
+            "status": str(info.status),
+            "lifecycle_stage": info.lifecycle_stage,
+            "start_time": info.start_time,
+            "end_time": info.end_time,
+            "metrics": {k: float(v) for k, v in run.data.metrics.items()},
+        }
+
+    def _call(self, method: Any, *args: Any) -> Any:
+        from mlflow.exceptions import MlflowException
+
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise MlflowError("budget", f"no time left in the MLflow budget for {self.shown}")
+        os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = str(max(1, int(left)))
+        try:
+            return method(*args)
+        except MlflowException as exc:
+            code = str(getattr(exc, "error_code", "") or "")
+            if code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
+                raise NotFound(f"{self.shown}: {code}") from None
+            if code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
+                raise MlflowError("auth", f"{self.shown} refused the credentials ({code})") from None
+            raise MlflowError(code.lower() or "client", f"MLflow client error from {self.shown} ({code})") from None
+        except Exception as exc:  # noqa: BLE001 - requests, OS and parsing errors: named, never echoed
+            raise MlflowError("client", f"MLflow client failed for {self.shown} ({type(exc).__name__})") from None

@@ -1,0 +1,96 @@
+"""Ask MLflow everything the checks need, in order, and stop at the deadline whatever happens.
+
+The questions run in a daemon thread: a socket timeout bounds each read, but not a DNS lookup
+or a library's own loop; the join with a timeout bounds all of them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from mlops.core.redact import safe_uri
+from mlops.monitoring.config import MlflowConfig
+from mlops.monitoring.mlflow.base import SKIPPED, Answer, Backend, MlflowError, State
+
+GRACE = 0.25
+"""Seconds past the budget the caller waits for an answer already on its way."""
+
+
+def backend_name(config: MlflowConfig) -> str:
+    if config.client != "auto":
+        return config.client
+    return "rest" if urlsplit(config.tracking_uri or "").scheme in ("http", "https") else "mlflow"
+
+
+def make_backend(name: str, config: MlflowConfig, env: Mapping[str, str], deadline: float) -> Backend:
+    if name == "rest":
+        from mlops.monitoring.mlflow.rest import RestBackend
+
+        return RestBackend(config, env=env, deadline=deadline)
+    from mlops.monitoring.mlflow.client import ClientBackend
+
+    return ClientBackend(config, env=env, deadline=deadline)
+
+
+def gather(config: MlflowConfig, env: Mapping[str, str]) -> State:
+    """Answer every question the configuration allows, within ``config.budget_seconds``."""
+    uri = config.tracking_uri or ""
+    name = backend_name(config)
+    start = time.monotonic()
+    deadline = start + config.budget_seconds
+    answers: dict[str, Answer] = {}
+    current: list[str] = []
+
+    def ask(key: str, question: Callable[[], Any]) -> Answer:
+        current[:] = [key]
+        try:
+            answer = Answer(value=question())
+        except MlflowError as exc:
+            answer = Answer(error=exc)
+        answers[key] = answer
+        return answer
+
+    def work() -> None:
+        try:
+            backend = make_backend(name, config, env, deadline)
+        except MlflowError as exc:
+            answers["server"] = Answer(error=exc)
+            return
+        if not ask("server", backend.server_version).ok:
+            return
+        if config.experiment_name:
+            ask("experiment", lambda: backend.experiment(config.experiment_name or ""))
+        if not config.model_name or not ask("model", lambda: backend.registered_model(config.model_name or "")).ok:
+            return
+        version = ask("version", lambda: backend.model_version_by_alias(config.model_name or "", config.model_alias))
+        if version.ok and version.value.get("run_id"):
+            ask("run", lambda: backend.run(version.value["run_id"]))
+
+    thread = threading.Thread(target=work, name="mlflow-gather", daemon=True)
+    thread.start()
+    thread.join(config.budget_seconds + GRACE)
+    out_of_time = thread.is_alive()
+    answers = dict(answers)  # a late thread may still write; judge what was there at the deadline
+    if out_of_time and current and current[0] not in answers:
+        late = MlflowError(
+            "budget",
+            f"{safe_uri(uri)} did not answer within the {config.budget_seconds:g} s MLflow budget "
+            f"(mlflow.budget_seconds); the remaining MLflow checks were not run",
+        )
+        answers[current[0]] = Answer(error=late)
+    return State(
+        uri=safe_uri(uri),
+        backend=name,
+        server=answers.get("server", SKIPPED),
+        experiment=answers.get("experiment", SKIPPED),
+        model=answers.get("model", SKIPPED),
+        version=answers.get("version", SKIPPED),
+        run=answers.get("run", SKIPPED),
+        seconds=time.monotonic() - start,
+        budget=config.budget_seconds,
+        out_of_time=out_of_time,
+    )

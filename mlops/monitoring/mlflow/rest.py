@@ -1,0 +1,203 @@
+"""MLflow's REST API with the standard library: read-only GETs, every byte and second bounded.
+
+``import mlflow`` costs 0.7-2.5 s and its client retries a closed port for minutes; these few
+GETs answer the monitor's questions in milliseconds and fail in at most the time left.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import socket
+import ssl
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from mlops.core.redact import safe_uri
+from mlops.monitoring.config import MlflowConfig
+from mlops.monitoring.mlflow.base import MlflowError, NotFound, Record
+
+API = "/api/2.0/mlflow"
+MAX_BODY = 8 * 1024 * 1024
+RETRY_DELAYS = (0.2, 0.5)
+"""Pauses before retrying a 5xx answer, while time remains; never a process-wide retry storm."""
+
+
+class RestBackend:
+    name = "rest"
+
+    def __init__(
+        self, config: MlflowConfig, *, env: Mapping[str, str], deadline: float, max_body: int = MAX_BODY
+    ) -> None:
+        uri = config.tracking_uri or ""
+        parts = urlsplit(uri)
+        self.shown = safe_uri(uri)
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (443 if self.https else 80)
+        self.prefix = parts.path.rstrip("/")
+        self.deadline = deadline
+        self.max_body = max_body
+        self.headers = {"Accept": "application/json", "User-Agent": "mlops-monitor"}
+        token = env.get("MLFLOW_TRACKING_TOKEN")
+        user = config.username or parts.username
+        password = env.get("MLFLOW_TRACKING_PASSWORD") or parts.password
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+        elif user and password:
+            self.headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        self.context: ssl.SSLContext | None = None
+        if self.https:
+            self.context = ssl.create_default_context(cafile=config.server_cert_path)
+            if config.insecure_tls:
+                self.context.check_hostname = False
+                self.context.verify_mode = ssl.CERT_NONE
+
+    # --- the questions ------------------------------------------------------------------------
+
+    def server_version(self) -> str:
+        health = self._get("/health", raw=True)
+        if health.strip().upper() != "OK":
+            raise MlflowError("unhealthy", f"{self.shown}/health answered {health[:40]!r}, not OK")
+        return str(self._get("/version", raw=True)).strip()[:40]
+
+    def experiment(self, name: str) -> Record:
+        exp = self._api("/experiments/get-by-name", experiment_name=name)["experiment"]
+        return {"id": str(exp["experiment_id"]), "name": exp["name"], "lifecycle_stage": exp.get("lifecycle_stage", "")}
+
+    def registered_model(self, name: str) -> Record:
+        model = self._api("/registered-models/get", name=name)["registered_model"]
+        aliases = {a["alias"]: str(a["version"]) for a in model.get("aliases", [])}
+        return {"name": model["name"], "aliases": aliases}
+
+    def model_version_by_alias(self, name: str, alias: str) -> Record:
+        mv = self._api("/registered-models/alias", name=name, alias=alias)["model_version"]
+        return {
+            "name": mv["name"],
+            "version": str(mv["version"]),
+            "status": mv.get("status", ""),
+            "run_id": mv.get("run_id") or "",
+        }
+
+    def run(self, run_id: str) -> Record:
+        run = self._api("/runs/get", run_id=run_id)["run"]
+        info, data = run["info"], run.get("data", {})
+        return {
+            "run_id": info["run_id"],
+            "experiment_id": str(info.get("experiment_id", "")),
+            "status": info.get("status", ""),
+            "lifecycle_stage": info.get("lifecycle_stage", ""),
+            "start_time": _int_or_none(info.get("start_time")),
+            "end_time": _int_or_none(info.get("end_time")),
+            "metrics": {m["key"]: float(m["value"]) for m in data.get("metrics", [])},
+        }
+
+    # --- transport ----------------------------------------------------------------------------
+
+    def _api(self, path: str, **params: str) -> dict[str, Any]:
+        doc = self._get(f"{API}{path}?{urlencode(params)}")
+        if not isinstance(doc, dict):
+            raise MlflowError("bad-answer", f"{self.shown}{API}{path} did not answer a JSON object")
+        return doc
+
+    def _get(self, path: str, *, raw: bool = False) -> Any:
+        for attempt in range(len(RETRY_DELAYS) + 1):
+            status, body = self._request(path)
+            if status < 500 or attempt == len(RETRY_DELAYS) or self._left() < RETRY_DELAYS[attempt] + 0.1:
+                break
+            time.sleep(RETRY_DELAYS[attempt])
+        where = f"{self.shown}{path.split('?', maxsplit=1)[0]}"
+        if status >= 400:
+            raise self._http_error(status, body, where)
+        if raw:
+            return body.decode("utf-8", "replace")
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError):
+            raise MlflowError("not-json", f"{where} answered {len(body)} bytes that are not JSON") from None
+
+    def _http_error(self, status: int, body: bytes, where: str) -> MlflowError:
+        try:
+            code = json.loads(body).get("error_code", "")
+        except (ValueError, AttributeError, RecursionError):
+            code = ""
+        if status == 404 or code == "RESOURCE_DOES_NOT_EXIST":
+            return NotFound(f"{where}: not found")
+        if status == 400 and code == "INVALID_PARAMETER_VALUE":
+            return NotFound(f"{where}: {code}")
+        if status in (401, 403):
+            return MlflowError(
+                "auth",
+                f"{where} refused the credentials (HTTP {status}): check MLFLOW_TRACKING_USERNAME/"
+                "MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN",
+            )
+        kind = f"http-{status}"
+        retried = " after retries" if status >= 500 else ""
+        return MlflowError(kind, f"{where} answered HTTP {status}{retried}{f' ({code})' if code else ''}")
+
+    def _left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def _request(self, path: str) -> tuple[int, bytes]:
+        left = self._left()
+        if left <= 0:
+            raise MlflowError("budget", f"no time left in the MLflow budget for {self.shown}")
+        conn: http.client.HTTPConnection
+        if self.https:
+            conn = http.client.HTTPSConnection(self.host, self.port, timeout=left, context=self.context)
+        else:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=left)
+        stage = "connect"
+        try:
+            conn.connect()
+            stage = "answer"
+            conn.request("GET", f"{self.prefix}{path}", headers=self.headers)
+            response = conn.getresponse()
+            stage = "body"
+            return response.status, self._read(conn, response)
+        except ConnectionRefusedError:
+            raise MlflowError("refused", f"nothing listens at {self.shown} (connection refused)") from None
+        except TimeoutError:
+            raise self._timeout(stage) from None
+        except ssl.SSLError as exc:
+            raise MlflowError("tls", f"TLS with {self.shown} failed ({exc.reason or type(exc).__name__})") from None
+        except socket.gaierror:
+            raise MlflowError("dns", f"the host of {self.shown} cannot be resolved") from None
+        except (http.client.HTTPException, OSError) as exc:
+            raise MlflowError("broken", f"{self.shown} broke the connection ({type(exc).__name__})") from None
+        finally:
+            conn.close()
+
+    def _timeout(self, stage: str) -> MlflowError:
+        if stage == "connect":
+            return MlflowError("connect-timeout", f"{self.shown} did not accept a connection in time")
+        if stage == "answer":
+            return MlflowError("no-answer", f"{self.shown} accepted the connection but never answered")
+        return MlflowError("slow-body", f"{self.shown} sent its answer too slowly to finish in time")
+
+    def _read(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            left = self._left()
+            if left <= 0:
+                raise TimeoutError
+            if conn.sock is not None:
+                conn.sock.settimeout(left)
+            chunk = response.read1(65536)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.max_body:
+                raise MlflowError("too-large", f"{self.shown} sent an answer over {self.max_body:,} bytes")
+            chunks.append(chunk)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
