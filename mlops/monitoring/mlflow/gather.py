@@ -43,7 +43,7 @@ def gather(config: MlflowConfig, env: Mapping[str, str]) -> State:
     start = time.monotonic()
     deadline = start + config.budget_seconds
     answers: dict[str, Answer] = {}
-    current: list[str] = []
+    current: list[str] = ["server"]  # the question in flight; creating the backend counts as "server"
 
     def ask(key: str, question: Callable[[], Any]) -> Answer:
         current[:] = [key]
@@ -55,6 +55,13 @@ def gather(config: MlflowConfig, env: Mapping[str, str]) -> State:
         return answer
 
     def work() -> None:
+        try:
+            questions()
+        except Exception as exc:  # noqa: BLE001 - an unexpected failure must never read as a pass
+            failure = MlflowError("internal", f"asking {safe_uri(uri)} failed unexpectedly ({type(exc).__name__})")
+            answers.setdefault(current[0], Answer(error=failure))
+
+    def questions() -> None:
         try:
             backend = make_backend(name, config, env, deadline)
         except MlflowError as exc:
@@ -75,11 +82,12 @@ def gather(config: MlflowConfig, env: Mapping[str, str]) -> State:
     thread.join(config.budget_seconds + GRACE)
     out_of_time = thread.is_alive()
     answers = dict(answers)  # a late thread may still write; judge what was there at the deadline
-    if out_of_time and current and current[0] not in answers:
+    if out_of_time and current[0] not in answers:
+        slow_path = " on the mlflow-skinny path, whose import alone takes seconds" if name == "mlflow" else ""
         late = MlflowError(
             "budget",
             f"{safe_uri(uri)} did not answer within the {config.budget_seconds:g} s MLflow budget "
-            f"(mlflow.budget_seconds); the remaining MLflow checks were not run",
+            f"(mlflow.budget_seconds){slow_path}; the remaining MLflow checks were not run",
         )
         answers[current[0]] = Answer(error=late)
     return State(
