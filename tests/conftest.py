@@ -70,6 +70,14 @@ def workspace(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def bare_config(tmp_path: Path) -> Path:
+    """The example's config without its MLflow section: MLflow left unconfigured."""
+    path = tmp_path / "bare.yaml"
+    path.write_text('workspace: ws\nas_of: "2026-11-20T12:05:00Z"\n', encoding="utf-8")
+    return path
+
+
+@pytest.fixture
 def run_monitor(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Callable[..., Outcome]:

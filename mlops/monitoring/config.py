@@ -25,7 +25,7 @@ PATH_KEYS = ("workspace", "output", "mlflow.server_cert_path")
 CHOICES = {
     "fail_on": ("warning", "error"),
     "format": ("auto", "text", "json", "github"),
-    "mlflow.client": ("auto", "rest", "mlflow"),
+    "mlflow.client": ("auto", "rest", "filestore", "mlflow"),
 }
 OPEN_MAPPINGS = frozenset({"mlflow.metrics"})
 """Mappings whose keys are the user's (metric names), replaced whole rather than merged key by key."""
@@ -74,6 +74,7 @@ class MlflowConfig:
     server_cert_path: str | None = None
     client: str = "auto"
     budget_seconds: float = 10.0
+    warn_run_age_days: float = 30.0
     max_run_age_days: float = 90.0
     metrics: Mapping[str, str] = field(default_factory=dict)
 
@@ -166,6 +167,8 @@ def _merge(target: dict[str, Any], layer: dict[str, Any], *, where: str, base: P
         target[key] = _coerce(dotted, value, defaults_value(dotted), where)
         if dotted in PATH_KEYS and target[key] is not None:
             target[key] = str(base / Path(target[key]).expanduser())
+        if dotted == "mlflow.tracking_uri" and isinstance(value, str) and value.startswith("file:"):
+            target[key] = _absolute_file_uri(value, base)
 
 
 def defaults_value(dotted: str) -> Any:
@@ -206,6 +209,14 @@ def _coerce(key: str, value: Any, default: Any, where: str) -> Any:
     if key in CHOICES and value not in CHOICES[key]:
         raise ConfigError(f"{where}: {key!r} must be one of {', '.join(CHOICES[key])}, got {value!r}")
     return value
+
+
+def _absolute_file_uri(uri: str, base: Path) -> str:
+    """``file:mlruns`` or ``file:./mlruns`` in a config file means beside that file, as paths do."""
+    path = uri.removeprefix("file:")
+    if path.startswith("//"):
+        return uri
+    return (base / path).resolve().as_uri()
 
 
 def _thresholds(key: str, value: Any, where: str) -> dict[str, str]:

@@ -84,7 +84,7 @@ def judge(
     def run(scenario: Scenario, *extra: str) -> dict[str, dict[str, Any]]:
         base: list[str | Path] = ["--config", EXAMPLE_CONFIG, "--workspace", workspace, "--as-of", NOW.isoformat()]
         base += ["--select", "MON3", "--tracking-uri", mlflow_server.uri, "--experiment", scenario.experiment]
-        base += ["--model-name", scenario.model, "--format", "json", *extra]
+        base += ["--model-name", scenario.model, "--format", "json", "--set", "mlflow.metrics={}", *extra]
         by_path = {}
         for client in ("rest", "mlflow"):
             outcome = run_monitor(*base, "--set", f"mlflow.client={client}")
@@ -184,7 +184,9 @@ def test_stale_run(client: Any, judge: Callable[..., Any], workspace: Path) -> N
     found = judge(scenario)
     assert found["MON308"]["severity"] == "error"
     assert "older than 90 days" in found["MON308"]["message"]
-    assert judge(scenario, "--set", "mlflow.max_run_age_days=365")["MON308"]["severity"] == "ok"
+    longer = ("--set", "mlflow.max_run_age_days=365", "--set", "mlflow.warn_run_age_days=365")
+    assert judge(scenario, *longer)["MON308"]["severity"] == "ok"
+    assert judge(scenario, "--set", "mlflow.max_run_age_days=365")["MON308"]["severity"] == "warning"
 
 
 def test_metric_below_threshold(client: Any, judge: Callable[..., Any], workspace: Path) -> None:
@@ -226,6 +228,7 @@ def test_the_rest_path_imports_no_mlflow_and_creates_nothing(
     )
     args = ["--config", str(EXAMPLE_CONFIG), "--workspace", str(workspace), "--tracking-uri", mlflow_server.uri]
     args += ["--model-name", scenario.model, "--experiment", scenario.experiment, "--select", "MON3"]
+    args += ["--set", "mlflow.metrics={}"]
     before = sorted(p.name for p in tmp_path.iterdir())
     proc = subprocess.run(
         [sys.executable, "-c", code, *args],

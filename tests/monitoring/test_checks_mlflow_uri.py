@@ -23,11 +23,11 @@ def monitor(monitor: RunMonitor) -> RunMonitor:
     return lambda *args: monitor(*ONLY_URI, *args)
 
 
-def test_unset_uri_warns_and_creates_nothing(monitor: RunMonitor, workspace: Path) -> None:
+def test_unset_uri_warns_and_creates_nothing(run_monitor: RunMonitor, workspace: Path, bare_config: Path) -> None:
     """MLflow's default is a ./mlruns store (or mlflow.db) created on first use; the monitor must not do that."""
     cwd = Path.cwd()
     before = snapshot(workspace)
-    r = monitor("--format", "json")
+    r = run_monitor("--config", bare_config, "--workspace", workspace, "--format", "json")
     assert r.code == 0
     found = finding(r, "MON301")
     assert found["severity"] == "warning"

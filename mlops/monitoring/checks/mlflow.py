@@ -194,7 +194,7 @@ def run_finished(ctx: Context) -> Iterator[Result]:
 
 @check("MON308", "mlflow", "run age")
 def run_recent(ctx: Context) -> Iterator[Result]:
-    """The serving version's source run ended within mlflow.max_run_age_days."""
+    """The serving version's source run ended within mlflow.warn_run_age_days (warning) / max_run_age_days."""
     if (state := ctx.mlflow) is None:
         yield NOT_GATHERED
         return
@@ -208,13 +208,15 @@ def run_recent(ctx: Context) -> Iterator[Result]:
         return
     ended = datetime.fromtimestamp(stamp / 1000, tz=UTC)
     days = (ctx.now - ended).total_seconds() / 86400
-    limit = ctx.config.mlflow.max_run_age_days
+    limit, soft = ctx.config.mlflow.max_run_age_days, ctx.config.mlflow.warn_run_age_days
     when = (
         f"{days:.1f} days before {ctx.now:%Y-%m-%d}" if days >= 0 else f"after {ctx.now.isoformat(timespec='seconds')}"
     )
     text = f"run {run['run_id']} ended {ended.isoformat(timespec='seconds')}, {when}"
     if days > limit:
         yield error(f"{text}: older than {limit:g} days (mlflow.max_run_age_days); retrain?", f"run {run['run_id']}")
+    elif days > soft:
+        yield warning(f"{text}: older than {soft:g} days (mlflow.warn_run_age_days)", f"run {run['run_id']}")
     else:
         yield ok(text, f"run {run['run_id']}")
 

@@ -23,7 +23,8 @@ GRACE = 0.25
 def backend_name(config: MlflowConfig) -> str:
     if config.client != "auto":
         return config.client
-    return "rest" if urlsplit(config.tracking_uri or "").scheme in ("http", "https") else "mlflow"
+    scheme = urlsplit(config.tracking_uri or "").scheme
+    return "rest" if scheme in ("http", "https") else "filestore" if scheme == "file" else "mlflow"
 
 
 def make_backend(name: str, config: MlflowConfig, env: Mapping[str, str], deadline: float) -> Backend:
@@ -31,6 +32,10 @@ def make_backend(name: str, config: MlflowConfig, env: Mapping[str, str], deadli
         from mlops.monitoring.mlflow.rest import RestBackend
 
         return RestBackend(config, env=env, deadline=deadline)
+    if name == "filestore":
+        from mlops.monitoring.mlflow.filestore import FileStoreBackend
+
+        return FileStoreBackend(config, env=env, deadline=deadline)
     from mlops.monitoring.mlflow.client import ClientBackend
 
     return ClientBackend(config, env=env, deadline=deadline)

@@ -1,0 +1,108 @@
+"""MLflow file stores (``file:`` URIs): the stdlib reader and mlflow-skinny's client agree, and neither writes.
+
+The bundled example store was written by MLflow itself (mlops/example/make_mlruns.py); the other
+stores here are written by full MLflow in each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLE, EXAMPLE_CONFIG, Outcome, report, snapshot
+from tests.monitoring.test_checks_mlflow_server import NOW, comparable, make_scenario, point_workspace_at
+
+RunMonitor = Callable[..., Outcome]
+
+
+@pytest.fixture
+def example_store(tmp_path: Path) -> Path:
+    store = tmp_path / "mlruns"
+    shutil.copytree(EXAMPLE / "mlruns", store)
+    return store
+
+
+def both_paths(run_monitor: RunMonitor, *args: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    outcomes = [run_monitor(*args, "--format", "json", "--set", f"mlflow.client={c}") for c in ("filestore", "mlflow")]
+    assert outcomes[0].code == outcomes[1].code
+    return report(outcomes[0]), report(outcomes[1])
+
+
+def test_the_example_store_reads_alike_on_both_paths_and_stays_untouched(
+    run_monitor: RunMonitor, workspace: Path, example_store: Path
+) -> None:
+    before = snapshot(example_store)
+    ours, theirs = both_paths(
+        run_monitor, "--config", EXAMPLE_CONFIG, "--workspace", workspace, "--tracking-uri", example_store.as_uri()
+    )
+    assert comparable(ours) == comparable(theirs)
+    found = {f["check"]: f["severity"] for f in ours["findings"] if f["family"] == "mlflow"}
+    assert found == {f"MON{n}": "ok" for n in range(301, 311)} | {"MON308": "warning"}
+    assert snapshot(example_store) == before
+
+
+def test_the_bundled_config_points_at_the_bundled_store(run_monitor: RunMonitor) -> None:
+    doc = report(run_monitor("--example", "--format", "json"))
+    mon302 = next(f for f in doc["findings"] if f["check"] == "MON302")
+    assert mon302["severity"] == "ok" and "filestore path" in mon302["message"]
+
+
+@pytest.fixture
+def file_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Path]:
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    monkeypatch.chdir(tmp_path)  # MLflow's client leaves an mlflow.db in the current folder
+    from mlflow import MlflowClient
+
+    store = tmp_path / "store"
+    return MlflowClient(tracking_uri=store.as_uri(), registry_uri=store.as_uri()), store
+
+
+@pytest.mark.parametrize(
+    ("change", "check", "severity"),
+    [
+        (lambda c, s: None, "MON307", "ok"),
+        (lambda c, s: c.delete_experiment(c.get_experiment_by_name(s.experiment).experiment_id), "MON303", "error"),
+        (lambda c, s: c.delete_registered_model_alias(s.model, "champion"), "MON305", "error"),
+        (lambda c, s: c.set_terminated(s.run_id, "KILLED"), "MON307", "error"),
+        (lambda c, s: c.delete_run(s.run_id), "MON307", "error"),
+        (lambda c, s: c.log_metric(s.run_id, "metrics/mAP50-95B", 0.2, step=5), "MON309", "error"),
+    ],
+    ids=["healthy", "deleted-experiment", "no-alias", "killed-run", "deleted-run", "later-metric-below"],
+)
+def test_file_stores_judged_alike(
+    run_monitor: RunMonitor, workspace: Path, file_client: tuple[Any, Path], change: Any, check: str, severity: str
+) -> None:
+    client, store = file_client
+    scenario = make_scenario(client)
+    change(client, scenario)
+    point_workspace_at(workspace, scenario)
+    before = snapshot(store)
+    ours, theirs = both_paths(
+        run_monitor, "--config", EXAMPLE_CONFIG, "--workspace", workspace, "--as-of", NOW.isoformat(),
+        "--select", "MON3", "--tracking-uri", store.as_uri(), "--experiment", scenario.experiment,
+        "--model-name", scenario.model, "--set", 'mlflow.metrics={"metrics/mAP50-95B": ">= 0.5"}',
+    )  # fmt: skip
+    assert comparable(ours) == comparable(theirs)
+    worst = max((f for f in ours["findings"] if f["check"] == check), key=lambda f: f["severity"] == severity)
+    assert worst["severity"] == severity
+    assert snapshot(store) == before
+
+
+def test_a_missing_store_is_a_finding_and_is_not_created(
+    run_monitor: RunMonitor, workspace: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-store"
+    for client in ("filestore", "mlflow"):
+        outcome = run_monitor(
+            "--config", EXAMPLE_CONFIG, "--workspace", workspace, "--tracking-uri", missing.as_uri(),
+            "--select", "MON3", "--format", "json", "--set", f"mlflow.client={client}",
+        )  # fmt: skip
+        assert outcome.code == 1
+        assert "does not exist (nothing was created)" in outcome.out
+        assert not missing.exists()
+    assert not (Path(os.getcwd()) / "mlruns").exists()
