@@ -91,9 +91,11 @@ class Bench:
     def drop_env(self) -> None:
         shutil.rmtree(self.repo / ".nox" / "monitor", ignore_errors=True)
 
-    def run(self, quick: bool, report: Callable[[Row], None]) -> None:
-        for row in self.rows(quick):
-            report(row)
+    def run(self, quick: bool, sections: list[str], report: Callable[[Row], None]) -> None:
+        groups = {"nox": lambda: self.rows(quick), "replay": self.replay_rows, "mlflow": self.mlflow_rows}
+        for name in sections:
+            for row in groups[name]():
+                report(row)
 
     def rows(self, quick: bool) -> Iterator[Row]:
         yield Row("`nox -l` (floor of any nox session)", self.samples(lambda: self.nox("-l")))
@@ -116,7 +118,9 @@ class Bench:
         yield Row("monitor env on disk (pip)", (du(self.repo / ".nox" / "monitor"),), unit="MB")
         self.drop_env()
         yield Row("download size of requirements/monitoring.txt", (self.download_size(),), unit="MB")
-        yield from self.replay_rows()
+
+    def mlflow_rows(self) -> Iterator[Row]:
+        yield from MlflowRows(self).rows()
 
     def replay_rows(self) -> Iterator[Row]:
         """The monitor workflow's job, from checkout to the monitor's exit, on a simulated runner."""
@@ -154,18 +158,132 @@ class Bench:
         return du(dest)
 
 
+class MlflowRows:
+    """The MLflow part against a real server on loopback, and against servers that never answer well."""
+
+    def __init__(self, bench: Bench) -> None:
+        self.bench = bench
+        self.python = str(bench.repo / ".nox" / "monitor" / "bin" / "python")
+
+    def monitor(self, uri: str, *extra: str) -> float:
+        command = [self.python, "-m", "mlops.monitoring", "--example", "--tracking-uri", uri, *extra]
+        start = time.perf_counter()
+        subprocess.run(command, cwd=self.bench.repo, env=self.bench.env, capture_output=True, check=False)
+        return time.perf_counter() - start
+
+    def rows(self) -> Iterator[Row]:
+        from tests.conftest import free_port
+
+        self.bench.nox("-s", "monitor")  # the monitor env the rows below run in
+        root = self.bench.workdir / "mlflow-server"
+        root.mkdir()
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+             "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}", "--default-artifact-root", str(root / "art")],
+            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        uri = f"http://127.0.0.1:{port}"
+        try:
+            self.wait_healthy(uri)
+            names = self.populate(uri)
+            args = ("--experiment", names[0], "--model-name", names[1], "--set", "mlflow.metrics={}")
+            variants = {
+                "monitor on the example, MLflow checks off": ("--ignore", "MON3"),
+                "... with MLflow checks, REST path, real server on loopback": (),
+                "... with MLflow checks, mlflow-skinny client path, same server": ("--set", "mlflow.client=mlflow"),
+            }
+            times: dict[str, list[float]] = {name: [] for name in variants}
+            for round_ in range(self.bench.repeat + 1):  # interleaved, so a busy moment hits all alike
+                for name, extra in variants.items():
+                    elapsed = self.monitor(uri, *args, *extra)
+                    if round_:  # the first round warms up
+                        times[name].append(elapsed)
+            for name, samples in times.items():
+                yield Row(name, tuple(samples))
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+        for label, target in self.hostile():
+            yield Row(f"monitor against {label}, default 10 s budget", (self.monitor(target),))
+
+    @staticmethod
+    def wait_healthy(uri: str) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{uri}/health", timeout=1):  # noqa: S310 - loopback
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit("bench: the MLflow server did not start")
+
+    @staticmethod
+    def populate(uri: str) -> tuple[str, str]:
+        from mlflow import MlflowClient
+
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        exp = client.create_experiment("bench")
+        run = client.create_run(exp)
+        client.log_metric(run.info.run_id, "metrics/mAP50-95B", 0.6)
+        client.set_terminated(run.info.run_id, "FINISHED")
+        client.create_registered_model("shapes-detector-bench")
+        version = client.create_model_version(
+            "shapes-detector-bench", f"runs:/{run.info.run_id}/model", run.info.run_id
+        )
+        client.set_registered_model_alias("shapes-detector-bench", "champion", version.version)
+        return "bench", "shapes-detector-bench"
+
+    @staticmethod
+    def hostile() -> Iterator[tuple[str, str]]:
+        import http.server
+        import socket
+        import threading
+
+        from tests.conftest import free_port
+
+        yield "a closed port", f"http://127.0.0.1:{free_port()}"
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)  # accepts into the backlog, never answers
+            yield "a listener that never answers", f"http://127.0.0.1:{silent.getsockname()[1]}"
+
+        class Unavailable(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(503)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield "a server answering 503 forever", f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="warm runs only, 3 repeats: a smoke run for CI")
     parser.add_argument("--repeat", type=int, default=5, help="measured runs per row after one warm-up (default 5)")
+    parser.add_argument(
+        "--only", action="append", choices=("nox", "replay", "mlflow"), help="measure only these groups of rows"
+    )
     args = parser.parse_args(argv)
+    sections = args.only or (["nox"] if args.quick else ["nox", "replay", "mlflow"])
     repeat = 3 if args.quick else args.repeat
     when = datetime.now(UTC).strftime("%Y-%m-%d")
     machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     print(f"Measured {when} on {machine}; median (min-max, n) after one warm-up.\n")
     print("| measurement | value |\n|---|---|", flush=True)
     with tempfile.TemporaryDirectory(prefix="mlops-bench-") as tmp:
-        Bench(Path(tmp), repeat).run(args.quick, report=lambda row: print(f"| {row.name} | {row.cell()} |", flush=True))
+        Bench(Path(tmp), repeat).run(
+            args.quick, sections, report=lambda row: print(f"| {row.name} | {row.cell()} |", flush=True)
+        )
     return 0
 
 

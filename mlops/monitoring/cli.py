@@ -10,6 +10,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,7 +111,7 @@ def find_config(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> 
     )
 
 
-def evaluate(config: Config, env: Mapping[str, str], cwd: Path) -> Report:
+def evaluate(config: Config, env: Mapping[str, str], cwd: Path, *, started: float | None = None) -> Report:
     """Run the selected checks and decide the exit code: the whole monitor, minus I/O."""
     now = config.as_of or datetime.now(UTC)
     checks = selected_checks(config.select, config.ignore)
@@ -119,7 +120,7 @@ def evaluate(config: Config, env: Mapping[str, str], cwd: Path) -> Report:
     state = None
     uri = config.mlflow.tracking_uri
     if uri and not uri_problem(uri) and any(c.family == "mlflow" and c.id != "MON301" for c in checks):
-        state = gather(config.mlflow, env)
+        state = gather(config.mlflow, env, started=started)
     ctx = Context(config=config, workspace=load_workspace(config), now=now, env=dict(env), mlflow=state)
     findings = run_checks(ctx, checks)
     fail_on = Severity[config.fail_on.upper()]
@@ -191,6 +192,7 @@ def _interrupt(signum: int, frame: object) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns an :class:`ExitCode` value and never raises to the caller."""
+    started = time.monotonic()
     secrets: list[str] = []
 
     def fail(code: ExitCode, message: str) -> int:
@@ -211,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = read_environment(cwd, os.environ)
         secrets = secrets_in(env, argv)
         config = load_config(find_config(args, env, cwd), env=env, overrides=overrides_from(args), cwd=cwd)
-        report = evaluate(config, env, cwd)
+        report = evaluate(config, env, cwd, started=started)
         fmt = resolve(config.format, env)
         text = scrub(REPORTER_BY_NAME[fmt](report), secrets)
         if fmt == "github":

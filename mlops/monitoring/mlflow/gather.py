@@ -16,8 +16,10 @@ from mlops.core.redact import safe_uri
 from mlops.monitoring.config import MlflowConfig
 from mlops.monitoring.mlflow.base import SKIPPED, Answer, Backend, MlflowError, State
 
-GRACE = 0.25
-"""Seconds past the budget the caller waits for an answer already on its way."""
+RESERVE = 0.3
+"""Seconds of the budget kept back so that the report is written before the budget ends."""
+GRACE = 0.1
+"""Seconds past the questions' deadline the caller waits for an answer already on its way."""
 
 
 def backend_name(config: MlflowConfig) -> str:
@@ -41,12 +43,13 @@ def make_backend(name: str, config: MlflowConfig, env: Mapping[str, str], deadli
     return ClientBackend(config, env=env, deadline=deadline)
 
 
-def gather(config: MlflowConfig, env: Mapping[str, str]) -> State:
-    """Answer every question the configuration allows, within ``config.budget_seconds``."""
+def gather(config: MlflowConfig, env: Mapping[str, str], *, started: float | None = None) -> State:
+    """Answer every question the configuration allows, so that the monitor, counted from ``started``
+    (its own start, by ``time.monotonic``), is done within ``config.budget_seconds``."""
     uri = config.tracking_uri or ""
     name = backend_name(config)
     start = time.monotonic()
-    deadline = start + config.budget_seconds
+    deadline = (started if started is not None else start) + max(config.budget_seconds - RESERVE, 0.1)
     answers: dict[str, Answer] = {}
     current: list[str] = ["server"]  # the question in flight; creating the backend counts as "server"
 
@@ -84,7 +87,7 @@ def gather(config: MlflowConfig, env: Mapping[str, str]) -> State:
 
     thread = threading.Thread(target=work, name="mlflow-gather", daemon=True)
     thread.start()
-    thread.join(config.budget_seconds + GRACE)
+    thread.join(max(deadline - time.monotonic(), 0) + GRACE)
     out_of_time = thread.is_alive()
     answers = dict(answers)  # a late thread may still write; judge what was there at the deadline
     if out_of_time and current[0] not in answers:
