@@ -127,7 +127,7 @@ def mismatches(location: Path, lock: Path) -> list[str]:
     wanted, conditional = pins(lock)
     have = {k: v for k, v in installed(location).items() if k not in SEED_PACKAGES}
     problems = [f"{n}=={v} is not in {lock.name}" for n, v in have.items() if v not in wanted.get(n, set())]
-    problems += [f"{n} is missing" for n in wanted if n not in have and n not in conditional]
+    problems += [f"{n} is missing" for n in wanted if n not in have and n not in conditional | SEED_PACKAGES]
     return problems
 
 
@@ -198,6 +198,14 @@ def monitor(session: nox.Session) -> None:
     """Check a monitoring workspace on the slim set (default: the bundled example)."""
     sync(session, "monitoring")
     session.run("python", "-m", "mlops.monitoring", *(session.posargs or ["--example"]))
+
+
+@nox.session(venv_backend="virtualenv", reuse_venv=True, default=False, tags=["heavy"])
+def train(session: nox.Session) -> None:
+    """Train the YOLO detector on the full set (default: a synthetic dataset, one CPU epoch)."""
+    # pip, not uv: pip honours a machine's own wheel mirror and constraints (where torch usually lives).
+    sync(session, "full")
+    session.run("python", "-m", "mlops.training", *session.posargs)
 
 
 @nox.session(reuse_venv=True)

@@ -18,11 +18,12 @@ from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit
 
 from mlops.core.atomic import write_atomic
+from mlops.core.config import ConfigError
 from mlops.core.redact import SECRET_VARIABLES, safe_uri, scrub
 from mlops.monitoring.checks import run_checks, selected_checks
 from mlops.monitoring.checks.base import Context
 from mlops.monitoring.checks.mlflow import uri_problem
-from mlops.monitoring.config import EXAMPLE_CONFIG, Config, ConfigError, load_config
+from mlops.monitoring.config import EXAMPLE_CONFIG, Config, load_config
 from mlops.monitoring.mlflow.gather import gather
 from mlops.monitoring.reporters import REPORTER_BY_NAME, github, resolve
 from mlops.monitoring.results import ExitCode, Report, Severity

@@ -84,7 +84,8 @@ def judge(
     def run(scenario: Scenario, *extra: str) -> dict[str, dict[str, Any]]:
         base: list[str | Path] = ["--config", EXAMPLE_CONFIG, "--workspace", workspace, "--as-of", NOW.isoformat()]
         base += ["--select", "MON3", "--tracking-uri", mlflow_server.uri, "--experiment", scenario.experiment]
-        base += ["--model-name", scenario.model, "--format", "json", "--set", "mlflow.metrics={}", *extra]
+        base += ["--model-name", scenario.model, "--format", "json", "--set", "mlflow.metrics={}"]
+        base += ["--set", "mlflow.budget_seconds=120", *extra]  # importing mlflow may be slow on a loaded machine
         by_path = {}
         for client in ("rest", "mlflow"):
             outcome = run_monitor(*base, "--set", f"mlflow.client={client}")

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from mlops.monitoring.config import DEFAULTS_FILE, Config, ConfigError, defaults, load_config
+from mlops.core.config import ConfigError
+from mlops.monitoring.config import DEFAULTS_FILE, Config, defaults, load_config
 
 NO_ENV: dict[str, str] = {}
 

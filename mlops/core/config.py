@@ -1,0 +1,160 @@
+"""Layered configuration: one annotated YAML of defaults, a config file, the environment, the CLI.
+
+Shared by the monitor and the trainer so that both read configuration the same way (as
+ultralytics' ``get_cfg`` does): unknown keys are refused with the closest valid key named,
+values are checked against the type of their default, and paths in a file are relative to it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Special = Callable[[str, Any, str, Path], Any]
+"""(dotted key, value, where, base folder) -> value: for keys whose values need more than a type check."""
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and key concerned."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one program's configuration accepts."""
+
+    defaults_file: Path
+    env_keys: Mapping[str, str] = field(default_factory=dict)
+    """Environment variable -> dotted key."""
+    path_keys: frozenset[str] = frozenset()
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    special: Mapping[str, Special] = field(default_factory=dict)
+
+    def defaults(self) -> dict[str, Any]:
+        return _defaults(self.defaults_file)
+
+    def merge(
+        self, path: Path | None, *, env: Mapping[str, str], overrides: Mapping[str, Any], cwd: Path
+    ) -> dict[str, Any]:
+        """Defaults < ``path`` < ``env`` < ``overrides`` (dotted keys), checked: a plain tree of values."""
+        merged = _copy(self.defaults())
+        if path is not None:
+            self._merge(merged, read_yaml(path), where=str(path), base=path.resolve().parent)
+        env_layer = {key: env[var] for var, key in self.env_keys.items() if env.get(var)}
+        self._merge(merged, nest(env_layer, where="environment"), where="environment", base=cwd)
+        self._merge(merged, nest(dict(overrides), where="command line"), where="command line", base=cwd)
+        return merged
+
+    def _merge(
+        self, target: dict[str, Any], layer: dict[str, Any], *, where: str, base: Path, prefix: str = ""
+    ) -> None:
+        for key, value in layer.items():
+            dotted = f"{prefix}{key}"
+            if not isinstance(key, str) or key not in target:
+                raise ConfigError(f"{where}: unknown key {dotted!r}{_suggest(str(key), target, prefix)}")
+            if dotted in self.special:
+                target[key] = self.special[dotted](dotted, value, where, base)
+            elif isinstance(target[key], dict):
+                if not isinstance(value, dict):
+                    raise ConfigError(f"{where}: {dotted!r} must be a mapping, got {kind(value)}")
+                self._merge(target[key], value, where=where, base=base, prefix=f"{dotted}.")
+            else:
+                target[key] = coerce(dotted, value, self._default(dotted), where)
+                if dotted in self.choices and target[key] not in self.choices[dotted]:
+                    options = ", ".join(self.choices[dotted])
+                    raise ConfigError(f"{where}: {dotted!r} must be one of {options}, got {target[key]!r}")
+                if dotted in self.path_keys and target[key] is not None:
+                    target[key] = str(base / Path(target[key]).expanduser())
+
+    def _default(self, dotted: str) -> Any:
+        node: Any = self.defaults()
+        for part in dotted.split("."):
+            node = node[part]
+        return node
+
+
+@functools.cache
+def _defaults(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A config file's top-level mapping; every failure names the file (and the line, for syntax)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file ({type(exc).__name__})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{at}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}")
+    return data
+
+
+def _copy(tree: dict[str, Any]) -> dict[str, Any]:
+    return {k: _copy(v) if isinstance(v, dict) else v for k, v in tree.items()}
+
+
+def nest(flat: dict[str, Any], *, where: str) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for dotted, value in flat.items():
+        *parents, leaf = dotted.split(".")
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{where}: {dotted!r} conflicts with another override")
+        node[leaf] = value
+    return nested
+
+
+def coerce(key: str, value: Any, default: Any, where: str) -> Any:
+    """Check ``value`` against the type of ``default``; strings from the environment become bools."""
+
+    def bad(expected: str) -> ConfigError:
+        return ConfigError(f"{where}: {key!r} must be {expected}, got {kind(value)}")
+
+    if isinstance(default, bool):
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+            value = value.lower() in ("true", "1")
+        if not isinstance(value, bool):
+            raise bad("true or false")
+    elif isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise bad("a non-negative integer")
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+            raise bad("a non-negative number")
+        value = float(value)
+    elif isinstance(default, list):
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad("a list of strings")
+    elif value is not None and not isinstance(value, str):
+        raise bad("a string")
+    return value
+
+
+def _suggest(key: str, target: dict[str, Any], prefix: str) -> str:
+    close = difflib.get_close_matches(key, [k for k in target if isinstance(k, str)], n=1)
+    return f" (did you mean {prefix + close[0]!r}?)" if close else ""
+
+
+def kind(value: Any) -> str:
+    return "null" if value is None else f"{type(value).__name__} {str(value)[:40]!r}"

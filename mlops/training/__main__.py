@@ -1,0 +1,5 @@
+"""``python -m mlops.training``."""
+
+from mlops.training.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""The trainer's configuration: ``default.yaml`` documents every key; layering is shared with the monitor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mlops.core.config import ConfigError, Spec
+
+DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
+ENV_KEYS = {
+    "MLFLOW_TRACKING_URI": "mlflow.tracking_uri",
+    "MLFLOW_EXPERIMENT_NAME": "mlflow.experiment_name",
+    "MLOPS_MODEL_NAME": "mlflow.model_name",
+    "MLOPS_MODEL_ALIAS": "mlflow.model_alias",
+}
+THRESHOLD_OPS = (">=", "<=", "==", ">", "<")
+
+
+def _gate(key: str, value: Any, where: str, base: Path) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) and v.strip()[:2].strip() for v in value.values()):
+        raise ConfigError(f"{where}: {key!r} must map metric names to conditions like '>= 0.5'")
+    for name, condition in value.items():
+        op = next((o for o in THRESHOLD_OPS if condition.strip().startswith(o)), None)
+        try:
+            float(condition.strip()[len(op or "") :])
+        except ValueError:
+            op = None
+        if op is None:
+            raise ConfigError(f"{where}: {key}.{name}: {condition!r} is not a condition like '>= 0.5'")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+SPEC = Spec(
+    DEFAULTS_FILE,
+    env_keys=ENV_KEYS,
+    path_keys=frozenset({"data", "project", "workspace"}),
+    special={"mlflow.gate": _gate},
+)
+
+
+def load(path: Path | None, *, env: Mapping[str, str], overrides: Mapping[str, Any], cwd: Path) -> dict[str, Any]:
+    tree = SPEC.merge(path, env=env, overrides=overrides, cwd=cwd)
+    for key in ("project", "workspace"):  # defaults are relative to where the trainer runs
+        tree[key] = str(cwd / tree[key])
+    return tree

@@ -1,0 +1,257 @@
+"""Train a YOLO detector, log and register it in MLflow, and write the baseline the monitor compares against.
+
+Heavy imports (torch, ultralytics, mlflow) happen inside the functions: this module is only ever
+imported in the ``train`` session's environment, and ``python -m mlops.training --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlops.contract.signals import Signals
+from mlops.core.atomic import write_atomic
+from mlops.core.redact import safe_uri
+from mlops.training.dataset import generate
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
+DEVICE = re.compile(r"^(cpu|mps|\d+(,\d+)*)$")
+
+
+class TrainError(Exception):
+    """Bad input: the message names the file, key or value; nothing was registered or written."""
+
+
+def resolve_device(device: str) -> str:
+    """``auto``: every visible GPU (Ultralytics runs DDP itself when given several), else the CPU."""
+    if device != "auto":
+        if not DEVICE.match(device):
+            raise TrainError(f"device {device!r} is not auto, cpu, mps or GPU indices like 0 or 0,1")
+        return device
+    import torch
+
+    count = torch.cuda.device_count()
+    return ",".join(str(i) for i in range(count)) if count else "cpu"
+
+
+def images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
+
+
+def check_data(data_yaml: Path) -> dict[str, Any]:
+    """Refuse a data.yaml that points nowhere, has empty image folders or labels outside its classes."""
+    try:
+        spec = yaml.safe_load(data_yaml.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise TrainError(f"{data_yaml}: cannot be read as YAML ({type(exc).__name__})") from None
+    if not isinstance(spec, dict) or not {"train", "val", "names"} <= set(spec):
+        raise TrainError(f"{data_yaml}: an Ultralytics data.yaml needs train, val and names")
+    root = Path(spec.get("path") or data_yaml.parent)
+    root = root if root.is_absolute() else data_yaml.parent / root
+    names = spec["names"]
+    count = len(names)
+    for split in ("train", "val"):
+        folder = root / str(spec[split])
+        images = images_in(folder)
+        if not folder.is_dir():
+            raise TrainError(f"{data_yaml}: {split} points to {folder}, which is not a folder")
+        if not images:
+            raise TrainError(f"{data_yaml}: {split} folder {folder} holds no image")
+        labels = Path(str(folder).replace(f"{os.sep}images", f"{os.sep}labels", 1))
+        for label in sorted(labels.glob("*.txt")):
+            for number, line in enumerate(label.read_text().splitlines(), 1):
+                fields = line.split()
+                if fields and (not fields[0].isdigit() or int(fields[0]) >= count):
+                    raise TrainError(
+                        f"{label}:{number}: class {fields[0]!r} is outside the {count} classes of {data_yaml}"
+                    )
+    return {"root": root, "names": names, "val": root / str(spec["val"])}
+
+
+def sanitize(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """MLflow refuses parentheses in metric names; Ultralytics' own callback drops them the same way."""
+    return {k.replace("(", "").replace(")", ""): float(v) for k, v in metrics.items()}
+
+
+def gate_passes(gate: Mapping[str, str], metrics: Mapping[str, float]) -> tuple[bool, list[str]]:
+    ops = {">=": float.__ge__, "<=": float.__le__, "==": float.__eq__, ">": float.__gt__, "<": float.__lt__}
+    failures = []
+    for name, condition in gate.items():
+        op = next(o for o in (">=", "<=", "==", ">", "<") if condition.strip().startswith(o))
+        limit = float(condition.strip()[len(op) :])
+        value = metrics.get(name)
+        if value is None or not ops[op](float(value), limit):
+            failures.append(f"{name} = {value} fails {condition}")
+    return not failures, failures
+
+
+def signals_of(model: Any, images: list[Path], *, imgsz: int, device: str) -> Signals:
+    """Run the detector over images, one at a time, the way a serving loop would, and count what it saw."""
+    signals = Signals()
+    for path in images:
+        result = model.predict(str(path), imgsz=imgsz, device=device, verbose=False)[0]
+        names = result.names
+        boxes = result.boxes
+        detections = [(names[int(c)], float(p)) for c, p in zip(boxes.cls.tolist(), boxes.conf.tolist(), strict=True)]
+        height, width = result.orig_shape
+        signals.add(
+            width=int(width),
+            height=int(height),
+            brightness=float(result.orig_img.mean()),
+            detections=detections,
+            latency_ms=float(result.speed.get("inference", 0.0)),
+        )
+    return signals
+
+
+def stamp(moment: datetime | None = None) -> str:
+    return (moment or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def ensure_alerts(workspace: Path, model: Mapping[str, str]) -> None:
+    """A workspace needs an alerts file; training starts an empty one, never touching an existing one."""
+    path = workspace / "alerts.json"
+    if not path.exists():
+        doc = {
+            "schema": "mlops.alerts",
+            "schema_version": 1,
+            "generated_at": stamp(),
+            "model": dict(model),
+            "alerts": [],
+        }
+        write_atomic(path, json.dumps(doc, indent=1) + "\n")
+
+
+def prepare_env(cfg: Mapping[str, Any], cwd: Path) -> str:
+    """MLflow and Ultralytics settings for this process; returns the tracking URI in use."""
+    uri = cfg["mlflow"]["tracking_uri"] or (cwd / "runs" / "mlruns").resolve().as_uri()
+    if uri.startswith("file:"):
+        os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("YOLO_OFFLINE", "true")
+    os.environ.setdefault("YOLO_CONFIG_DIR", str(Path(cfg["project"]).parent / ".ultralytics"))
+    return str(uri)
+
+
+def train(cfg: Mapping[str, Any], cwd: Path) -> dict[str, Any]:
+    """The whole heavy path; returns what was registered. Raises TrainError for bad input."""
+    device = resolve_device(str(cfg["device"]))
+    data = Path(cfg["data"]) if cfg["data"] else None
+    if data is None:
+        synthetic = cfg["synthetic"]
+        data = generate(
+            Path(cfg["project"]).parent / "data" / "shapes",
+            train=synthetic["train"], val=synthetic["val"], size=synthetic["size"], seed=cfg["seed"],
+        )  # fmt: skip
+    elif not data.is_file():
+        raise TrainError(f"{data}: data.yaml not found")
+    dataset = check_data(data)
+    uri = prepare_env(cfg, cwd)
+
+    import mlflow
+    from ultralytics import YOLO, settings
+
+    settings.update({"mlflow": False})  # we log ourselves, into the run we register from
+    m = cfg["mlflow"]
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    mlflow.set_experiment(m["experiment_name"])
+    print(f"mlops train: MLflow at {safe_uri(uri)}, experiment {m['experiment_name']!r}, device {device}", flush=True)
+    with mlflow.start_run(run_name=cfg["name"], log_system_metrics=False) as run:
+        model = YOLO(cfg["model"])
+        model.add_callback("on_fit_epoch_end", lambda t: mlflow.log_metrics(sanitize(t.metrics), step=t.epoch))
+        model.train(
+            data=str(data), epochs=cfg["epochs"], imgsz=cfg["imgsz"], batch=cfg["batch"], device=device,
+            workers=cfg["workers"], seed=cfg["seed"], project=cfg["project"], name=cfg["name"], exist_ok=True,
+            plots=False, amp=False, verbose=True,
+        )  # fmt: skip
+        trainer = model.trainer
+        save_dir = Path(trainer.save_dir)
+        mlflow.log_params({k: str(v)[:500] for k, v in vars(trainer.args).items()})
+        mlflow.log_artifacts(str(save_dir / "weights"), artifact_path="weights")
+        for extra in ("args.yaml", "results.csv"):
+            if (save_dir / extra).is_file():
+                mlflow.log_artifact(str(save_dir / extra))
+        metrics = sanitize(trainer.metrics)
+        mlflow.log_metrics(metrics, step=trainer.epoch)
+        run_id = run.info.run_id
+    version = register(m, run_id, metrics)
+    best = YOLO(str(save_dir / "weights" / "best.pt"))
+    workspace = Path(cfg["workspace"])
+    workspace.mkdir(parents=True, exist_ok=True)
+    model_ref = {"name": m["model_name"], "version": version["version"], "run_id": run_id}
+    signals = signals_of(best, images_in(dataset["val"]), imgsz=cfg["imgsz"], device=device)
+    baseline = {
+        "schema": "mlops.baseline", "schema_version": 1, "model": model_ref, "created_at": stamp(),
+        "dataset": str(data), "signals": signals.to_dict(),
+    }  # fmt: skip
+    write_atomic(workspace / "baseline.json", json.dumps(baseline, indent=1) + "\n")
+    ensure_alerts(workspace, {"name": m["model_name"], "version": version["version"]})
+    return {**version, "run_id": run_id, "metrics": metrics, "workspace": str(workspace)}
+
+
+def register(m: Mapping[str, Any], run_id: str, metrics: Mapping[str, float]) -> dict[str, Any]:
+    """A new version of the registered model from this run; the alias moves only if the gate passes."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient()
+    try:
+        client.create_registered_model(m["model_name"])
+    except MlflowException as exc:
+        if getattr(exc, "error_code", "") != "RESOURCE_ALREADY_EXISTS":
+            raise
+    mv = client.create_model_version(m["model_name"], f"runs:/{run_id}/weights", run_id)
+    passed, failures = gate_passes(m["gate"], metrics)
+    if passed:
+        client.set_registered_model_alias(m["model_name"], m["model_alias"], mv.version)
+    return {"version": str(mv.version), "promoted": passed, "gate_failures": failures}
+
+
+def observe(cfg: Mapping[str, Any], cwd: Path, images: Path, *, window_minutes: int = 60) -> Path:
+    """Run the version the alias names over new images and write one production window, atomically."""
+    found = images_in(images)
+    if not found:
+        raise TrainError(f"{images}: no image to observe")
+    device = resolve_device(str(cfg["device"]))
+    uri = prepare_env(cfg, cwd)
+    import mlflow
+    from mlflow import MlflowClient
+    from ultralytics import YOLO
+
+    m = cfg["mlflow"]
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    version = MlflowClient().get_model_version_by_alias(m["model_name"], m["model_alias"])
+    weights = Path(mlflow.artifacts.download_artifacts(f"models:/{m['model_name']}@{m['model_alias']}"))
+    best = next(iter(sorted(weights.rglob("best.pt"))), None)
+    if best is None:
+        raise TrainError(f"version {version.version} of {m['model_name']!r} holds no best.pt")
+    start = time.time()
+    signals = signals_of(YOLO(str(best)), found, imgsz=cfg["imgsz"], device=device)
+    end = datetime.now(UTC)
+    begin = datetime.fromtimestamp(min(start, end.timestamp() - window_minutes * 60), tz=UTC)
+    doc = {
+        "schema": "mlops.window", "schema_version": 1,
+        "model": {"name": m["model_name"], "version": str(version.version)},
+        "window": {"start": stamp(begin), "end": stamp(end)}, "generated_at": stamp(), "signals": signals.to_dict(),
+    }  # fmt: skip
+    folder = Path(cfg["workspace"]) / "windows"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stamp(end).replace(':', '')}.json"
+    write_atomic(path, json.dumps(doc, indent=1) + "\n")
+    return path
+
+
+def iter_lines(result: Mapping[str, Any]) -> Iterator[str]:
+    yield f"registered version {result['version']} (run {result['run_id']})"
+    yield "promoted to the alias" if result["promoted"] else "NOT promoted: " + "; ".join(result["gate_failures"])
+    yield f"baseline written to {result['workspace']}/baseline.json"

@@ -1,0 +1,57 @@
+"""Bad input to the trainer is refused before anything heavy starts: no torch here, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlops.core.config import ConfigError
+from mlops.training import config
+from mlops.training.dataset import generate
+from mlops.training.pipeline import TrainError, check_data, gate_passes, resolve_device
+
+
+def test_a_generated_dataset_passes(tmp_path: Path) -> None:
+    found = check_data(generate(tmp_path / "ds", train=2, val=2))
+    assert found["val"].is_dir()
+
+
+def test_data_yaml_pointing_nowhere(tmp_path: Path) -> None:
+    data = tmp_path / "data.yaml"
+    data.write_text("path: /nonexistent/place\ntrain: images/train\nval: images/val\nnames: {0: a}\n")
+    with pytest.raises(TrainError, match="not a folder"):
+        check_data(data)
+
+
+def test_label_out_of_range_names_the_file_and_line(tmp_path: Path) -> None:
+    data = generate(tmp_path / "ds", train=2, val=2)
+    label = next((tmp_path / "ds" / "labels" / "train").glob("*.txt"))
+    label.write_text("7 0.5 0.5 0.1 0.1\n")
+    with pytest.raises(TrainError, match=rf"{label.name}:1: class '7' is outside the 3 classes"):
+        check_data(data)
+
+
+def test_empty_image_folder(tmp_path: Path) -> None:
+    data = generate(tmp_path / "ds", train=2, val=2)
+    for image in (tmp_path / "ds" / "images" / "val").iterdir():
+        image.unlink()
+    with pytest.raises(TrainError, match=r"val folder .* holds no image"):
+        check_data(data)
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:0", "0,a", ""])
+def test_unknown_device(device: str) -> None:
+    with pytest.raises(TrainError, match="is not auto, cpu, mps or GPU indices"):
+        resolve_device(device)
+
+
+def test_unknown_config_key_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown key 'epoch' \(did you mean 'epochs'\?\)"):
+        config.load(None, env={}, overrides={"epoch": 3}, cwd=tmp_path)
+
+
+def test_gate() -> None:
+    assert gate_passes({"metrics/mAP50B": ">= 0.5"}, {"metrics/mAP50B": 0.6}) == (True, [])
+    ok, failures = gate_passes({"metrics/mAP50B": ">= 0.5", "x": "> 0"}, {"metrics/mAP50B": 0.4})
+    assert not ok and len(failures) == 2
