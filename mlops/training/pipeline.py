@@ -142,8 +142,9 @@ def prepare_env(cfg: Mapping[str, Any], cwd: Path) -> str:
 
 
 def train(cfg: Mapping[str, Any], cwd: Path) -> dict[str, Any]:
-    """The whole heavy path; returns what was registered. Raises TrainError for bad input."""
-    device = resolve_device(str(cfg["device"]))
+    """The whole heavy path; returns what was registered. Raises TrainError for bad input, checked first."""
+    if cfg["device"] != "auto" and not DEVICE.match(str(cfg["device"])):
+        resolve_device(str(cfg["device"]))  # raises, naming the device, before anything is written
     data = Path(cfg["data"]) if cfg["data"] else None
     if data is None:
         synthetic = cfg["synthetic"]
@@ -154,6 +155,7 @@ def train(cfg: Mapping[str, Any], cwd: Path) -> dict[str, Any]:
     elif not data.is_file():
         raise TrainError(f"{data}: data.yaml not found")
     dataset = check_data(data)
+    device = resolve_device(str(cfg["device"]))
     uri = prepare_env(cfg, cwd)
 
     import mlflow

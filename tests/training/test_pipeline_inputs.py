@@ -55,3 +55,26 @@ def test_gate() -> None:
     assert gate_passes({"metrics/mAP50B": ">= 0.5"}, {"metrics/mAP50B": 0.6}) == (True, [])
     ok, failures = gate_passes({"metrics/mAP50B": ">= 0.5", "x": "> 0"}, {"metrics/mAP50B": 0.4})
     assert not ok and len(failures) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--data", "nowhere/data.yaml"], "data.yaml not found"),
+        (["--device", "tpu"], "is not auto, cpu, mps"),
+        (["--set", "mlflow.gate={'x': 'about 3'}"], "is not a condition like"),
+        (["--set", "epoch=3"], "unknown key 'epoch'"),
+        (["observe"], "observe needs --images"),
+    ],
+)
+def test_the_cli_refuses_bad_input_with_exit_2_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    from mlops.training.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    code = main([*args, "--workspace", str(tmp_path / "ws")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
