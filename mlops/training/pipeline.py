@@ -23,6 +23,8 @@ from mlops.core.redact import safe_uri
 from mlops.training.dataset import generate
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
+PREDICT_CONF = 0.05
+"""Keep low-confidence boxes in the signals: their histogram is what drifts first."""
 DEVICE = re.compile(r"^(cpu|mps|\d+(,\d+)*)$")
 
 
@@ -97,7 +99,7 @@ def signals_of(model: Any, images: list[Path], *, imgsz: int, device: str) -> Si
     """Run the detector over images, one at a time, the way a serving loop would, and count what it saw."""
     signals = Signals()
     for path in images:
-        result = model.predict(str(path), imgsz=imgsz, device=device, verbose=False)[0]
+        result = model.predict(str(path), imgsz=imgsz, device=device, conf=PREDICT_CONF, verbose=False)[0]
         names = result.names
         boxes = result.boxes
         detections = [(names[int(c)], float(p)) for c, p in zip(boxes.cls.tolist(), boxes.conf.tolist(), strict=True)]

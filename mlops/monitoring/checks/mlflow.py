@@ -277,8 +277,12 @@ def served_version_matches_alias(ctx: Context) -> Iterator[Result]:
             )
         else:
             yield ok(f"production serves version {served}, the one {alias} points to", newest.shown)
-    if ws.baseline and ws.baseline.valid and (base := ws.baseline.data["model"]["version"]) != registry:
-        yield warning(
-            f"{ws.baseline.shown} is for version {base}, {alias} points to {registry}: rerun training's baseline",
-            ws.baseline.shown,
-        )
+    if ws.baseline and ws.baseline.valid:
+        base = ws.baseline.data["model"]["version"]
+        if base != registry:
+            yield warning(
+                f"{ws.baseline.shown} is for version {base}, {alias} points to {registry}: rerun training's baseline",
+                ws.baseline.shown,
+            )
+        elif not windows:
+            yield ok(f"{ws.baseline.shown} is for version {base}, the one {alias} points to", ws.baseline.shown)

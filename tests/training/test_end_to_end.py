@@ -1,0 +1,71 @@
+"""The whole loop, for real: `nox -s train` trains YOLO and registers it in a real MLflow server,
+`observe` writes a production window with the registered model, and `nox -s monitor` judges it.
+
+Slow and heavy: the train env (torch, Ultralytics, MLflow) is built once per checkout in .nox/train
+and reused after (its sync stamp says when it must change); nothing downloads weights or data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from mlops.training.dataset import generate
+from tests.conftest import ENV_PREFIXES, ROOT, MlflowServer
+
+pytestmark = [pytest.mark.slow, pytest.mark.nox]
+
+
+def nox(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+
+
+def test_train_observe_then_monitor(mlflow_server: MlflowServer, tmp_path: Path) -> None:
+    tag = uuid.uuid4().hex[:6]
+    env = {k: v for k, v in os.environ.items() if not k.startswith((*ENV_PREFIXES, "NOX", "PYTEST"))}
+    env |= {
+        "MLFLOW_TRACKING_URI": mlflow_server.uri,
+        "MLFLOW_EXPERIMENT_NAME": f"e2e-{tag}",
+        "MLOPS_MODEL_NAME": f"shapes-e2e-{tag}",
+    }
+    workspace = tmp_path / "ws"
+    where = ["--workspace", str(workspace), "--set", f"project={tmp_path / 'runs' / 'detect'}"]
+
+    trained = nox("-s", "train", "--", *where, env=env)
+    output = trained.stdout + trained.stderr
+    assert trained.returncode == 0, output[-4000:]
+    registered = next(line for line in output.splitlines() if "registered version" in line)
+    version = registered.split("registered version ")[1].split()[0]
+    baseline = json.loads((workspace / "baseline.json").read_text())
+    assert baseline["model"]["version"] == version
+    assert baseline["signals"]["images"] == 8  # the synthetic validation set
+
+    shifted = generate(tmp_path / "shifted", train=1, val=12, brightness=70, scale=1.6).parent / "images" / "val"
+    observed = nox("-s", "train", "--", "observe", "--images", str(shifted), *where, env=env)
+    assert observed.returncode == 0, (observed.stdout + observed.stderr)[-4000:]
+    (window,) = sorted((workspace / "windows").glob("*.json"))
+    assert json.loads(window.read_text())["model"]["version"] == version
+
+    config = tmp_path / "monitor.yaml"
+    config.write_text("workspace: ws\nmlflow:\n  budget_seconds: 60\n")  # MLflow settings come from env
+    monitored = nox("-s", "monitor", "--", "--config", str(config), "--format", "json", env=env)
+    report = json.loads(monitored.stdout[monitored.stdout.index("{") :])
+    by_check = {f["check"]: f for f in report["findings"]}
+    assert monitored.returncode == 0, monitored.stdout[-4000:]
+    assert by_check["MON305"]["message"].startswith(f"@champion -> version {version} ")
+    assert by_check["MON310"]["severity"] == "ok"
+    assert all(f["severity"] in ("ok", "info") for f in report["findings"]), report["findings"]
+    assert not (ROOT / "runs").exists() or not any((ROOT / "runs").glob("detect/*"))
