@@ -69,3 +69,41 @@ def test_train_observe_then_monitor(mlflow_server: MlflowServer, tmp_path: Path)
     assert by_check["MON310"]["severity"] == "ok"
     assert all(f["severity"] in ("ok", "info") for f in report["findings"]), report["findings"]
     assert not (ROOT / "runs").exists() or not any((ROOT / "runs").glob("detect/*"))
+
+
+def test_ctrl_c_during_training_registers_nothing_and_leaves_no_partial_file(
+    mlflow_server: MlflowServer, tmp_path: Path
+) -> None:
+    """SIGINT mid-epoch: exit 130, no baseline, no temporary file, no model version."""
+    import signal
+    import time
+
+    tag = uuid.uuid4().hex[:6]
+    env = {k: v for k, v in os.environ.items() if not k.startswith((*ENV_PREFIXES, "NOX", "PYTEST"))}
+    env |= {"MLFLOW_TRACKING_URI": mlflow_server.uri, "MLOPS_MODEL_NAME": f"interrupted-{tag}"}
+    prepared = nox("-s", "train", "--install-only", env=env)
+    assert prepared.returncode == 0, prepared.stdout[-2000:]
+    workspace = tmp_path / "ws"
+    proc = subprocess.Popen(
+        [str(ROOT / ".nox" / "train" / "bin" / "python"), "-m", "mlops.training", "--workspace", str(workspace),
+         "--epochs", "200", "--set", f"project={tmp_path / 'runs' / 'detect'}"],
+        cwd=tmp_path, env=env | {"PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 300
+    for line in proc.stdout:
+        if "Starting training" in line or time.monotonic() > deadline:
+            break
+    time.sleep(2)  # inside the first epochs
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, rest[-2000:]
+    assert "interrupted; no monitoring file was half-written" in rest
+    assert not (workspace / "baseline.json").exists()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    with pytest.raises(MlflowException):
+        MlflowClient(tracking_uri=mlflow_server.uri).get_registered_model(f"interrupted-{tag}")
