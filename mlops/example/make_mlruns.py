@@ -40,9 +40,17 @@ def make(dest: Path) -> None:
             run = client.create_run(exp, start_time=millis(end) - 3_600_000, run_name=f"train-{end[:10]}")
             for key, value in metrics.items():
                 client.log_metric(run.info.run_id, key, value, timestamp=millis(end) - 60_000, step=0)
+            # git keeps no empty folder, and MLflow's FileStore cannot find a run without params/ or
+            # artifacts/: give both content, as a real training run would.
+            for key, value in {"epochs": "1", "imgsz": "64", "model": "yolo11n.yaml"}.items():
+                client.log_param(run.info.run_id, key, value)
+            args = Path(tmp) / "args.yaml"
+            args.write_text("epochs: 1\nimgsz: 64\nmodel: yolo11n.yaml\n")
+            client.log_artifact(run.info.run_id, str(args))
             client.set_terminated(run.info.run_id, "FINISHED", end_time=millis(end))
             version = client.create_model_version(MODEL, f"runs:/{run.info.run_id}/weights", run.info.run_id)
         client.set_registered_model_alias(MODEL, "champion", version.version)
+        (store / ".trash" / ".gitkeep").touch()  # MLflow's client creates .trash when it is missing
         for path in store.rglob("meta.yaml"):
             path.write_text(path.read_text().replace(store.as_uri(), "file:./mlruns"))
         if dest.exists():

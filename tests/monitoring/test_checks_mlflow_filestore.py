@@ -22,9 +22,19 @@ RunMonitor = Callable[..., Outcome]
 
 @pytest.fixture
 def example_store(tmp_path: Path) -> Path:
-    store = tmp_path / "mlruns"
-    shutil.copytree(EXAMPLE / "mlruns", store)
+    """The bundled store as a git checkout has it: files only, since git keeps no empty folder."""
+    source, store = EXAMPLE / "mlruns", tmp_path / "mlruns"
+    for path in source.rglob("*"):
+        if path.is_file():
+            (store / path.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, store / path.relative_to(source))
     return store
+
+
+def test_the_example_store_has_no_empty_folder() -> None:
+    """What MLflow wrote must survive git: an empty params/ or artifacts/ would vanish, and MLflow's
+    own FileStore then reports the run as missing."""
+    assert not [p for p in (EXAMPLE / "mlruns").rglob("*") if p.is_dir() and not any(p.iterdir())]
 
 
 def both_paths(run_monitor: RunMonitor, *args: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
