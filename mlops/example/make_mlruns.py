@@ -42,8 +42,8 @@ def make(dest: Path) -> None:
                 client.log_metric(run.info.run_id, key, value, timestamp=millis(end) - 60_000, step=0)
             # git keeps no empty folder, and MLflow's FileStore cannot find a run without params/ or
             # artifacts/: give both content, as a real training run would.
-            for key, value in {"epochs": "1", "imgsz": "64", "model": "yolo11n.yaml"}.items():
-                client.log_param(run.info.run_id, key, value)
+            for name, setting in {"epochs": "1", "imgsz": "64", "model": "yolo11n.yaml"}.items():
+                client.log_param(run.info.run_id, name, setting)
             args = Path(tmp) / "args.yaml"
             args.write_text("epochs: 1\nimgsz: 64\nmodel: yolo11n.yaml\n")
             client.log_artifact(run.info.run_id, str(args))

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import yaml
 
@@ -132,9 +133,26 @@ def ensure_alerts(workspace: Path, model: Mapping[str, str]) -> None:
         write_atomic(path, json.dumps(doc, indent=1) + "\n")
 
 
+def without_credentials(uri: str) -> str:
+    """Move ``user:pass@`` out of the URI into MLflow's variables: MLflow prints the URI it is given
+    (its "View run ... at" line, its errors), and a URI without credentials cannot leak them."""
+    parts = urlsplit(uri)
+    if parts.password is None and parts.username is None:
+        return uri
+    if parts.username:
+        os.environ["MLFLOW_TRACKING_USERNAME"] = unquote(parts.username)
+    if parts.password:
+        os.environ["MLFLOW_TRACKING_PASSWORD"] = unquote(parts.password)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    netloc += f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def prepare_env(cfg: Mapping[str, Any], cwd: Path) -> str:
     """MLflow and Ultralytics settings for this process; returns the tracking URI in use."""
     uri = cfg["mlflow"]["tracking_uri"] or (cwd / "runs" / "mlruns").resolve().as_uri()
+    uri = without_credentials(uri)
     if uri.startswith("file:"):
         os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")

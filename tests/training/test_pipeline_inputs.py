@@ -78,3 +78,19 @@ def test_the_cli_refuses_bad_input_with_exit_2_and_writes_nothing(
     assert code == 2
     assert message in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_credentials_leave_the_tracking_uri_for_mlflows_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLflow prints the tracking URI it is given; a URI without credentials cannot leak them."""
+    from mlops.training.pipeline import without_credentials
+
+    monkeypatch.delenv("MLFLOW_TRACKING_USERNAME", raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_PASSWORD", raising=False)
+    assert without_credentials("https://alice:s%40cret@mlflow.example.com:8443/prefix") == (
+        "https://mlflow.example.com:8443/prefix"
+    )
+    import os
+
+    assert os.environ["MLFLOW_TRACKING_USERNAME"] == "alice"
+    assert os.environ["MLFLOW_TRACKING_PASSWORD"] == "s@cret"  # noqa: S105 - a test value
+    assert without_credentials("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
