@@ -52,9 +52,13 @@ def bootstrap(argv: list[str]) -> int:
     if not (python.exists() and marker.is_file() and marker.read_text() == key):
         print(f"noxfile.py: installing nox into {BOOTSTRAP.relative_to(ROOT)} (once)", file=sys.stderr)
         shutil.rmtree(BOOTSTRAP, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(BOOTSTRAP)], check=True)
-        pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps"]
-        subprocess.run([*pip, "--require-hashes", "-r", str(lock)], check=True)
+        install = ["install", "--disable-pip-version-check", "-q", "--no-deps", "--require-hashes", "-r", str(lock)]
+        # Seeding pip into the env (ensurepip) costs seconds; this pip can install into it from outside.
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(BOOTSTRAP)], check=True)
+        if subprocess.run([sys.executable, "-m", "pip", "--python", str(python), *install], check=False).returncode:
+            shutil.rmtree(BOOTSTRAP, ignore_errors=True)  # a pip older than 22.3: seed the env's own
+            subprocess.run([sys.executable, "-m", "venv", str(BOOTSTRAP)], check=True)
+            subprocess.run([str(python), "-m", "pip", *install], check=True)
         marker.write_text(key)
     command = [str(python), "-m", "nox", "-f", str(Path(__file__).resolve()), *argv]
     if os.name == "nt":

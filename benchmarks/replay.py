@@ -87,6 +87,14 @@ class Runner:
     def evaluate(self, text: str) -> str:
         return EXPRESSION.sub(lambda m: self._value(m[1]), text)
 
+    def condition(self, expr: str) -> bool:
+        """``if:`` of the forms ``ctx.path == 'literal'`` and ``ctx.path != 'literal'``; anything else refused."""
+        match = re.fullmatch(r"(?:\$\{\{\s*)?([\w.-]+)\s*(==|!=)\s*'([^']*)'(?:\s*\}\})?", expr.strip())
+        if match is None:
+            raise ValueError(f"replay: unsupported condition {expr!r}")
+        equal = self._value(match[1]) == match[3]
+        return equal if match[2] == "==" else not equal
+
     def _value(self, expr: str) -> str:
         if call := re.fullmatch(r"hashFiles\((.*)\)", expr):
             return hash_files(self.workspace, *re.findall(r"'([^']*)'", call[1]))
@@ -123,6 +131,8 @@ class Runner:
         results: list[StepResult] = []
         start = time.perf_counter()
         for index, step in enumerate(spec["steps"]):
+            if "if" in step and not self.condition(str(step["if"])):
+                continue
             step_start = time.perf_counter()
             name = step.get("name") or step.get("uses", f"step {index}")
             outputs: dict[str, str] = {}

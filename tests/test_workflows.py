@@ -85,6 +85,7 @@ def test_monitor_cache_keys_are_exact_and_complete() -> None:
         key = cache["with"]["key"]
         assert "${{ runner.os }}" in key and "${{ runner.arch }}" in key
         assert "requirements/monitoring.txt" in key
+    assert caches[1]["if"] == "steps.nox-cache.outputs.cache-hit != 'true'"
     nox_key = caches[0]["with"]["key"]
     assert "${{ steps.python.outputs.python-version }}" in nox_key
     assert "noxfile.py" in nox_key and "requirements/nox.txt" in nox_key
@@ -138,7 +139,7 @@ def test_replayed_monitor_job_reuses_its_caches_and_installs_nothing(tmp_path: P
     assert INSTALLER.search(cold_log)
 
     warm = Runner(tmp_path / "work" / "repo", store).run_job(MONITOR, "monitor")
-    assert all(warm.cache_hits.values()) and len(warm.cache_hits) == 2
+    assert list(warm.cache_hits.values()) == [True]  # the uv cache is not even restored then
     step = warm.step("Run the monitor")
     assert not INSTALLER.search(step.output), step.output
     assert "nothing to install" in step.output
