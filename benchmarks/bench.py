@@ -140,7 +140,7 @@ class Bench:
             self.samples(lambda: job(cold=True), warmup=False),
         )
         job(cold=True)  # leaves the caches a warm run restores
-        yield Row("monitor workflow replayed, warm (both caches restored)", self.samples(lambda: job(cold=False)))
+        yield Row("monitor workflow replayed, warm (the .nox cache restored)", self.samples(lambda: job(cold=False)))
 
     def download_size(self) -> float:
         """What a cold install fetches on this platform: the wheels of the lock, as served."""
