@@ -84,7 +84,7 @@ def generate(root: Path) -> None:
             "model": MODEL,
             "window": {"start": stamp(end - timedelta(hours=1)), "end": stamp(end)},
             "generated_at": stamp(end + timedelta(minutes=1)),
-            "signals": signals(rng, 240 + 20 * hour, brightness_shift=4.0 * hour),
+            "signals": signals(rng, 240 + 20 * hour, brightness_shift=2.0 * hour),
         }
         write_atomic(root / "windows" / f"{stamp(end).replace(':', '')}.json", json.dumps(window, indent=1) + "\n")
     alerts = {

@@ -55,6 +55,16 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DriftConfig:
+    windows: int = 1
+    min_images: int = 100
+    psi_warning: float = 0.1
+    psi_error: float = 0.25
+    p_value: float = 0.05
+    share_warning: float = 0.5
+
+
+@dataclass(frozen=True, kw_only=True)
 class MlflowConfig:
     tracking_uri: str | None
     experiment_name: str | None
@@ -81,6 +91,7 @@ class Config:
     ignore: tuple[str, ...]
     files: FilesConfig
     alerts: AlertsConfig
+    drift: DriftConfig
     mlflow: MlflowConfig
     source: str
     """Where the configuration came from, for the report: a file name, or "defaults"."""
@@ -144,6 +155,7 @@ def _build(tree: dict[str, Any], *, source: str) -> Config:
         ignore=tuple(tree["ignore"]),
         files=FilesConfig(**tree["files"]),
         alerts=AlertsConfig(**tree["alerts"]),
+        drift=DriftConfig(**tree["drift"]),
         mlflow=MlflowConfig(**tree["mlflow"]),
         source=source,
     )

@@ -1,0 +1,153 @@
+"""MON4xx: is the detector drifting? Production windows against the training baseline, in pure Python.
+
+The newest ``drift.windows`` valid windows are summed and compared with the baseline, signal by
+signal (statistics in :mod:`mlops.monitoring.stats`). Below ``drift.min_images`` a window is
+"too small to judge" rather than an alarm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlops.contract.timestamps import parse_timestamp
+from mlops.monitoring import stats
+from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
+from mlops.monitoring.results import Severity
+
+HISTOGRAMS = ("confidence", "boxes_per_image", "brightness", "input_width", "input_height")
+WITH_KS = frozenset({"confidence", "boxes_per_image", "brightness"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    signal: str
+    severity: Severity
+    text: str
+
+    @property
+    def drifting(self) -> bool:
+        return self.severity >= Severity.WARNING
+
+
+def recent_windows(ctx: Context) -> list[Any]:
+    valid = [d for d in ctx.workspace.windows if d.valid]
+    valid.sort(key=lambda d: parse_timestamp(d.data["window"]["end"]))  # type: ignore[arg-type, return-value]
+    return valid[-ctx.config.drift.windows :] if ctx.config.drift.windows else valid
+
+
+def summed(windows: list[Any]) -> dict[str, Any]:
+    """The windows' signals added up; histograms must share their edges (else ValueError naming them)."""
+    total: dict[str, Any] = {"images": 0, "empty_images": 0, "classes": {}}
+    for doc in windows:
+        signals = doc.data["signals"]
+        total["images"] += signals["images"]
+        total["empty_images"] += signals["empty_images"]
+        for name, count in signals["classes"].items():
+            total["classes"][name] = total["classes"].get(name, 0) + count
+        for key in HISTOGRAMS:
+            if key not in signals:
+                continue
+            hist = signals[key]
+            if len(hist["edges"]) != len(hist["counts"]) + 1:
+                raise ValueError(f"{doc.shown}: {key} has {len(hist['edges'])} edges for {len(hist['counts'])} counts")
+            if key not in total:
+                total[key] = {"edges": hist["edges"], "counts": list(hist["counts"])}
+            elif total[key]["edges"] != hist["edges"]:
+                raise ValueError(f"{doc.shown}: {key} bin edges differ from the other windows'")
+            else:
+                total[key]["counts"] = [a + b for a, b in zip(total[key]["counts"], hist["counts"], strict=True)]
+    return total
+
+
+def judge(baseline: Mapping[str, Any], current: Mapping[str, Any], ctx: Context) -> Iterator[Verdict]:
+    cfg = ctx.config.drift
+    for key in HISTOGRAMS:
+        if key not in baseline or key not in current:
+            continue
+        ref, cur = baseline[key], current[key]
+        if ref["edges"] != cur["edges"]:
+            yield Verdict(key, Severity.ERROR, "bin edges differ from the baseline's: the two cannot be compared")
+            continue
+        try:
+            value = stats.psi(ref["counts"], cur["counts"])
+            js = stats.js_distance(ref["counts"], cur["counts"])
+            d, p = stats.ks_binned(ref["counts"], cur["counts"]) if key in WITH_KS else (0.0, 1.0)
+        except ValueError as exc:
+            yield Verdict(key, Severity.INFO, f"not judged: {exc}")
+            continue
+        text = f"PSI {value:.3f}, JS {js:.3f}" + (f", KS D {d:.3f} p {p:.3g}" if key in WITH_KS else "")
+        severity = Severity.OK
+        if value >= cfg.psi_error:
+            severity = Severity.ERROR
+        elif value >= cfg.psi_warning or p < cfg.p_value:
+            severity = Severity.WARNING
+        yield Verdict(key, severity, text)
+    names = sorted(set(baseline["classes"]) | set(current["classes"]))
+    for key, ref, cur in (
+        ("classes", [baseline["classes"].get(n, 0) for n in names], [current["classes"].get(n, 0) for n in names]),
+        (
+            "empty_images",
+            [baseline["empty_images"], baseline["images"] - baseline["empty_images"]],
+            [current["empty_images"], current["images"] - current["empty_images"]],
+        ),
+    ):
+        try:
+            chi, p = stats.chi_square(ref, cur)
+        except ValueError as exc:
+            yield Verdict(key, Severity.INFO, f"not judged: {exc}")
+            continue
+        yield Verdict(key, Severity.WARNING if p < cfg.p_value else Severity.OK, f"chi-square {chi:.2f}, p {p:.3g}")
+
+
+def _verdicts(ctx: Context) -> tuple[list[Verdict], str] | Result:
+    ws = ctx.workspace
+    if ws.baseline is None or not ws.baseline.valid:
+        return info("skipped: no valid baseline to compare with")
+    windows = recent_windows(ctx)
+    if not windows:
+        return info("skipped: no valid window")
+    try:
+        current = summed(windows)
+    except ValueError as exc:
+        return error(str(exc))
+    span = f"{len(windows)} window(s) ending {windows[-1].data['window']['end']}, {current['images']} images"
+    if current["images"] < ctx.config.drift.min_images:
+        return info(f"too small to judge: {span} (drift.min_images = {ctx.config.drift.min_images})")
+    return list(judge(ws.baseline.data["signals"], current, ctx)), span
+
+
+@check("MON401", "drift", "signal drift")
+def signal_drift(ctx: Context) -> Iterator[Result]:
+    """Each detector signal of the recent windows against the baseline: PSI, JS (base 2), binned KS, chi-square."""
+    found = _verdicts(ctx)
+    if isinstance(found, Result):
+        yield found
+        return
+    verdicts, span = found
+    for v in verdicts:
+        message = f"{v.signal}: {v.text} ({span})"
+        yield {Severity.OK: ok, Severity.INFO: info, Severity.WARNING: warning, Severity.ERROR: error}[v.severity](
+            message, v.signal
+        )
+
+
+@check("MON402", "drift", "dataset drift")
+def dataset_drift(ctx: Context) -> Iterator[Result]:
+    """The share of drifting signals stays under drift.share_warning (Evidently's dataset drift)."""
+    found = _verdicts(ctx)
+    if isinstance(found, Result):
+        yield info(f"skipped: {found.message.removeprefix('skipped: ')}") if found.severity < Severity.ERROR else found
+        return
+    verdicts, span = found
+    judged = [v for v in verdicts if v.severity is not Severity.INFO]
+    drifting = [v.signal for v in judged if v.drifting]
+    share = len(drifting) / len(judged) if judged else 0.0
+    text = f"{len(drifting)} of {len(judged)} signals drift ({share:.0%})" + (
+        f": {', '.join(drifting)}" if drifting else ""
+    )
+    if judged and share >= ctx.config.drift.share_warning:
+        yield warning(f"{text}, at or above {ctx.config.drift.share_warning:.0%}: the dataset drifts ({span})")
+    else:
+        yield ok(f"{text} ({span})")

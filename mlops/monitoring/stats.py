@@ -1,0 +1,128 @@
+"""Drift statistics on pre-aggregated counts, with the standard library's ``math`` only.
+
+Each function takes two count vectors on the same bins (reference first) and returns a float, or
+raises ``ValueError`` naming what is wrong (different lengths, negative counts, an empty side).
+Tests hold every function to scipy on generated histograms.
+
+- PSI uses natural logs and replaces empty proportions by ``EPSILON``, as Evidently does.
+- The Jensen-Shannon *distance* (square root of the divergence) uses log base 2: it lies in [0, 1].
+- The binned two-sample Kolmogorov-Smirnov statistic is the largest gap between the two cumulative
+  histograms; its p-value is the asymptotic Kolmogorov one, ``Q(D * sqrt(n*m/(n+m)))``.
+- Chi-square is Pearson's on the 2 x k table of both count vectors, without continuity correction;
+  bins empty on both sides are dropped, and the p-value comes from the chi-square law with k-1 dof.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+EPSILON = 0.0001
+
+
+def _check(reference: Sequence[float], current: Sequence[float]) -> tuple[float, float]:
+    if len(reference) != len(current) or not reference:
+        raise ValueError(f"the histograms have {len(reference)} and {len(current)} bins")
+    if any(c < 0 or not math.isfinite(c) for c in (*reference, *current)):
+        raise ValueError("a count is negative or not finite")
+    n, m = float(sum(reference)), float(sum(current))
+    if n == 0 or m == 0:
+        raise ValueError("one side has no observation")
+    return n, m
+
+
+def psi(reference: Sequence[float], current: Sequence[float]) -> float:
+    n, m = _check(reference, current)
+    total = 0.0
+    for r, c in zip(reference, current, strict=True):
+        p, q = max(r / n, EPSILON), max(c / m, EPSILON)
+        total += (q - p) * math.log(q / p)
+    return total
+
+
+def js_distance(reference: Sequence[float], current: Sequence[float]) -> float:
+    n, m = _check(reference, current)
+    divergence = 0.0
+    for r, c in zip(reference, current, strict=True):
+        p, q = r / n, c / m
+        mid = (p + q) / 2
+        if p > 0:
+            divergence += p * math.log2(p / mid) / 2
+        if q > 0:
+            divergence += q * math.log2(q / mid) / 2
+    return math.sqrt(max(divergence, 0.0))
+
+
+def ks_binned(reference: Sequence[float], current: Sequence[float]) -> tuple[float, float]:
+    """(statistic D, asymptotic p-value)."""
+    n, m = _check(reference, current)
+    cdf_r = cdf_c = gap = 0.0
+    for r, c in zip(reference, current, strict=True):
+        cdf_r += r / n
+        cdf_c += c / m
+        gap = max(gap, abs(cdf_r - cdf_c))
+    return gap, kolmogorov_sf(gap * math.sqrt(n * m / (n + m)))
+
+
+def kolmogorov_sf(x: float) -> float:
+    """P(K > x) for Kolmogorov's limiting distribution (scipy.special.kolmogorov)."""
+    if x <= 0:
+        return 1.0
+    if x < 1.18:  # the theta-function form converges fast for small x
+        t = math.exp(-(math.pi**2) / (8 * x * x))
+        total = sum(t ** ((2 * k - 1) ** 2) for k in range(1, 50))
+        return min(1.0, max(0.0, 1 - math.sqrt(2 * math.pi) / x * total))
+    series = sum(math.copysign(math.exp(-2 * k * k * x * x), 1 if k % 2 else -1) for k in range(1, 101))
+    return min(1.0, max(0.0, 2 * series))
+
+
+def chi_square(reference: Sequence[float], current: Sequence[float]) -> tuple[float, float]:
+    """(statistic, p-value) of Pearson's test of homogeneity on the 2 x k table."""
+    n, m = _check(reference, current)
+    cells = [(r, c) for r, c in zip(reference, current, strict=True) if r + c > 0]
+    if len(cells) < 2:
+        return 0.0, 1.0
+    total = n + m
+    statistic = 0.0
+    for r, c in cells:
+        column = r + c
+        for observed, row in ((r, n), (c, m)):
+            expected = row * column / total
+            statistic += (observed - expected) ** 2 / expected
+    return statistic, chi2_sf(statistic, len(cells) - 1)
+
+
+def chi2_sf(x: float, dof: int) -> float:
+    """Upper tail of the chi-square law: the regularised upper incomplete gamma Q(dof/2, x/2)."""
+    return _gamma_q(dof / 2, x / 2) if x > 0 else 1.0
+
+
+def _gamma_q(a: float, x: float) -> float:
+    log_prefix = a * math.log(x) - x - math.lgamma(a)
+    if x < a + 1:  # the series for P converges here; Q = 1 - P
+        term = total = 1 / a
+        k = a
+        for _ in range(10_000):
+            k += 1
+            term *= x / k
+            total += term
+            if abs(term) < abs(total) * 1e-17:
+                break
+        return max(0.0, 1 - total * math.exp(log_prefix))
+    tiny = 1e-300  # Lentz's continued fraction for Q
+    b = x + 1 - a
+    c, d = 1 / tiny, 1 / b
+    h = d
+    for i in range(1, 10_000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1 / d
+        step = d * c
+        h *= step
+        if abs(step - 1) < 1e-17:
+            break
+    return min(1.0, h * math.exp(log_prefix))

@@ -1,0 +1,89 @@
+"""MON401/MON402 on real workspace files: drift shows, noise does not, and bad histograms are findings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import finding, report
+from tests.monitoring.conftest import RunMonitor
+
+NEWEST = "windows/2026-11-20T120000Z.json"
+
+
+def edit(workspace: Path, name: str, change: object) -> None:
+    path = workspace / name
+    doc = json.loads(path.read_text())
+    assert callable(change)
+    change(doc)
+    path.write_text(json.dumps(doc))
+
+
+def drift_findings(monitor: RunMonitor, *args: str) -> dict[str, dict[str, object]]:
+    doc = report(monitor("--format", "json", "--select", "MON4", *args))
+    return {str(f["subject"]): f for f in doc["findings"] if f["check"] == "MON401"}
+
+
+def test_the_example_shows_its_brightness_drift_and_nothing_else(monitor: RunMonitor) -> None:
+    found = drift_findings(monitor)
+    assert found["brightness"]["severity"] == "warning"
+    assert {s for s, f in found.items() if f["severity"] != "ok"} == {"brightness"}
+
+
+def test_a_window_identical_to_the_baseline_does_not_drift(monitor: RunMonitor, workspace: Path) -> None:
+    signals = json.loads((workspace / "baseline.json").read_text())["signals"]
+    edit(workspace, NEWEST, lambda d: d.update(signals=signals))
+    assert {f["severity"] for f in drift_findings(monitor).values()} == {"ok"}
+    assert finding(monitor("--format", "json", "--select", "MON4"), "MON402")["severity"] == "ok"
+
+
+def test_a_shifted_window_drifts_and_the_dataset_with_it(monitor: RunMonitor, workspace: Path) -> None:
+    def shift(doc: dict[str, Any]) -> None:
+        signals = doc["signals"]
+        for key in ("confidence", "brightness", "boxes_per_image", "input_width"):
+            counts = signals[key]["counts"]
+            signals[key]["counts"] = counts[len(counts) // 2 :] + counts[: len(counts) // 2]
+        signals["classes"] = {"circle": 900, "square": 10, "triangle": 10}
+
+    edit(workspace, NEWEST, shift)
+    outcome = monitor("--format", "json", "--select", "MON4")
+    assert outcome.code == 1
+    assert finding(outcome, "MON402")["severity"] == "warning"
+    assert drift_findings(monitor)["classes"]["severity"] == "warning"
+
+
+def test_a_small_window_is_too_small_to_judge(monitor: RunMonitor) -> None:
+    outcome = monitor("--format", "json", "--select", "MON4", "--set", "drift.min_images=10000")
+    assert outcome.code == 0
+    assert "too small to judge" in finding(outcome, "MON401")["message"]
+
+
+def test_the_last_n_windows_are_judged_together(monitor: RunMonitor) -> None:
+    message = str(
+        finding(monitor("--format", "json", "--select", "MON402", "--set", "drift.windows=3"), "MON402")["message"]
+    )
+    assert "3 window(s)" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: d["signals"]["brightness"].update(edges=[0, 64, 128, 192, 256, 300, 400, 500, 600]),
+            "bin edges differ",
+        ),
+        (lambda d: d["signals"]["confidence"]["edges"].pop(), "edges for"),
+    ],
+    ids=["other-edges", "edges-and-counts-disagree"],
+)
+def test_histograms_that_cannot_be_compared_are_findings(
+    monitor: RunMonitor, workspace: Path, change: object, expected: str
+) -> None:
+    edit(workspace, NEWEST, change)
+    outcome = monitor("--format", "json", "--select", "MON4")
+    assert outcome.code == 1
+    assert any(expected in str(f["message"]) for f in report(outcome)["findings"])
+    assert "Traceback" not in outcome.text
