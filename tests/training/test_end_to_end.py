@@ -59,15 +59,20 @@ def test_train_observe_then_monitor(mlflow_server: MlflowServer, tmp_path: Path)
     (window,) = sorted((workspace / "windows").glob("*.json"))
     assert json.loads(window.read_text())["model"]["version"] == version
 
-    config = tmp_path / "monitor.yaml"
-    config.write_text("workspace: ws\nmlflow:\n  budget_seconds: 60\n")  # MLflow settings come from env
-    monitored = nox("-s", "monitor", "--", "--config", str(config), "--format", "json", env=env)
+    config = tmp_path / "monitor.yaml"  # MLflow settings come from the environment
+    config.write_text("workspace: ws\nmlflow:\n  budget_seconds: 60\ndrift:\n  min_images: 5\n")
+    monitored = nox("-s", "monitor", "--", "--config", str(config), "--format", "json", "--ignore", "MON4", env=env)
     report = json.loads(monitored.stdout[monitored.stdout.index("{") :])
     by_check = {f["check"]: f for f in report["findings"]}
     assert monitored.returncode == 0, monitored.stdout[-4000:]
     assert by_check["MON305"]["message"].startswith(f"@champion -> version {version} ")
     assert by_check["MON310"]["severity"] == "ok"
     assert all(f["severity"] in ("ok", "info") for f in report["findings"]), report["findings"]
+
+    drifted = nox("-s", "monitor", "--", "--config", str(config), "--format", "json", "--select", "MON4", env=env)
+    signals = {f["subject"]: f for f in json.loads(drifted.stdout[drifted.stdout.index("{") :])["findings"]}
+    assert signals["brightness"]["severity"] in ("warning", "error"), signals["brightness"]  # the shifted images
+    assert drifted.returncode == (1 if signals["brightness"]["severity"] == "error" else 0)
     assert not (ROOT / "runs").exists() or not any((ROOT / "runs").glob("detect/*"))
 
 
