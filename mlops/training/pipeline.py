@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -19,6 +18,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import yaml
 
 from mlops.contract.signals import Signals
+from mlops.contract.writer import WindowWriter
 from mlops.core.atomic import write_atomic
 from mlops.core.redact import safe_uri
 from mlops.training.dataset import generate
@@ -257,19 +257,11 @@ def observe(cfg: Mapping[str, Any], cwd: Path, images: Path, *, window_minutes: 
     best = next(iter(sorted(weights.rglob("best.pt"))), None)
     if best is None:
         raise TrainError(f"version {version.version} of {m['model_name']!r} holds no best.pt")
-    start = time.time()
-    signals = signals_of(YOLO(str(best)), found, imgsz=cfg["imgsz"], device=device)
+    window = WindowWriter(cfg["workspace"], model_name=m["model_name"], model_version=str(version.version))
+    window.signals = signals_of(YOLO(str(best)), found, imgsz=cfg["imgsz"], device=device)
     end = datetime.now(UTC)
-    begin = datetime.fromtimestamp(min(start, end.timestamp() - window_minutes * 60), tz=UTC)
-    doc = {
-        "schema": "mlops.window", "schema_version": 1,
-        "model": {"name": m["model_name"], "version": str(version.version)},
-        "window": {"start": stamp(begin), "end": stamp(end)}, "generated_at": stamp(), "signals": signals.to_dict(),
-    }  # fmt: skip
-    folder = Path(cfg["workspace"]) / "windows"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{stamp(end).replace(':', '')}.json"
-    write_atomic(path, json.dumps(doc, indent=1) + "\n")
+    window.start = min(window.start, end - timedelta(minutes=window_minutes))
+    path = window.close(end=end)
     return path
 
 
