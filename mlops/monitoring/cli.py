@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", dest="as_of", help="judge as of this RFC 3339 time instead of now")
     p.add_argument("--format", choices=("auto", "text", "json", "github"), help="report format (default: auto)")
     p.add_argument("--output", help="write the report to this file, atomically")
+    p.add_argument("--windows", dest="drift.windows", type=int, help="judge the newest N windows for drift (0 = all)")
+    p.add_argument("--since", dest="drift.since", help="judge only windows ending after this RFC 3339 time")
     p.add_argument("--fail-on", dest="fail_on", choices=("warning", "error"), help="lowest severity that fails the run")
     p.add_argument("--select", action="append", metavar="PREFIX", help="run only checks with this ID prefix")
     p.add_argument("--ignore", action="append", metavar="PREFIX", help="skip checks with this ID prefix")
@@ -93,7 +95,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         if (value := getattr(args, key)) is not None:
             overrides[key] = value
     for key, value in vars(args).items():
-        if key.startswith("mlflow.") and value is not None:
+        if key.startswith(("mlflow.", "drift.")) and value is not None:
             overrides[key] = value
     return overrides
 

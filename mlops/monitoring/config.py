@@ -57,6 +57,7 @@ class AlertsConfig:
 @dataclass(frozen=True, kw_only=True)
 class DriftConfig:
     windows: int = 1
+    since: str | None = None
     min_images: int = 100
     psi_warning: float = 0.1
     psi_error: float = 0.25
@@ -130,7 +131,12 @@ SPEC = Spec(
     env_keys=ENV_KEYS,
     path_keys=frozenset(PATH_KEYS),
     choices=CHOICES,
-    special={"as_of": _as_of, "mlflow.tracking_uri": _tracking_uri, "mlflow.metrics": _thresholds},
+    special={
+        "as_of": _as_of,
+        "drift.since": _as_of,
+        "mlflow.tracking_uri": _tracking_uri,
+        "mlflow.metrics": _thresholds,
+    },
 )
 
 

@@ -43,6 +43,7 @@ class Finding:
     severity: Severity
     message: str
     subject: str = ""
+    details: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -87,3 +87,29 @@ def test_histograms_that_cannot_be_compared_are_findings(
     assert outcome.code == 1
     assert any(expected in str(f["message"]) for f in report(outcome)["findings"])
     assert "Traceback" not in outcome.text
+
+
+def test_windows_and_since_flags_choose_the_windows_judged(monitor: RunMonitor) -> None:
+    three = report(monitor("--format", "json", "--select", "MON402", "--windows", "3"))
+    assert "3 window(s)" in str(three["findings"][0]["message"])
+    recent = report(monitor("--format", "json", "--select", "MON402", "--windows", "0", "--since", "2026-11-20T09:30Z"))
+    assert "3 window(s)" in str(recent["findings"][0]["message"])  # those ending 10:00, 11:00 and 12:00
+    bad = monitor("--select", "MON402", "--since", "yesterday")
+    assert bad.code == 2 and "drift.since" in bad.err
+
+
+def test_the_statistics_reach_every_report(
+    monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    doc = report(monitor("--format", "json", "--select", "MON401"))
+    brightness = next(f for f in doc["findings"] if f["subject"] == "brightness")
+    assert set(brightness["details"]) == {"psi", "js", "ks_d", "ks_p"}
+    assert 0.1 <= brightness["details"]["psi"] < 0.25
+    text = monitor("--select", "MON401").out
+    row = next(line for line in text.splitlines() if line.strip().startswith("brightness "))
+    assert row.split()[-1] == "WARN" and f"{brightness['details']['psi']:.3g}" in row
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monitor("--select", "MON401")
+    assert "| signal | psi | js | ks_d | ks_p | chi2 | chi2_p | |" in summary.read_text()

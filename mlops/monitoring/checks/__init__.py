@@ -39,6 +39,7 @@ def run_checks(ctx: Context, checks: Sequence[Check]) -> list[Finding]:
                 family=chk.family,
                 title=chk.title,
                 severity=r.severity,
+                details=r.details,
                 message=r.message,
                 subject=r.subject,
             )

@@ -31,6 +31,8 @@ class Result:
     severity: Severity
     message: str
     subject: str = ""
+    details: tuple[tuple[str, float], ...] = ()
+    """Named numbers behind the message (a statistic, its p-value) for reporters' tables."""
 
 
 CheckFunc = Callable[[Context], Iterable[Result]]

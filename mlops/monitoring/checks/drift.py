@@ -25,6 +25,7 @@ class Verdict:
     signal: str
     severity: Severity
     text: str
+    details: tuple[tuple[str, float], ...] = ()
 
     @property
     def drifting(self) -> bool:
@@ -32,7 +33,11 @@ class Verdict:
 
 
 def recent_windows(ctx: Context) -> list[Any]:
+    """The newest ``drift.windows`` valid windows (all when 0) that end after ``drift.since``."""
+    since = parse_timestamp(ctx.config.drift.since) if ctx.config.drift.since else None
     valid = [d for d in ctx.workspace.windows if d.valid]
+    if since is not None:
+        valid = [d for d in valid if (end := parse_timestamp(d.data["window"]["end"])) and end > since]
     valid.sort(key=lambda d: parse_timestamp(d.data["window"]["end"]))  # type: ignore[arg-type, return-value]
     return valid[-ctx.config.drift.windows :] if ctx.config.drift.windows else valid
 
@@ -78,12 +83,13 @@ def judge(baseline: Mapping[str, Any], current: Mapping[str, Any], ctx: Context)
             yield Verdict(key, Severity.INFO, f"not judged: {exc}")
             continue
         text = f"PSI {value:.3f}, JS {js:.3f}" + (f", KS D {d:.3f} p {p:.3g}" if key in WITH_KS else "")
+        details = (("psi", value), ("js", js)) + ((("ks_d", d), ("ks_p", p)) if key in WITH_KS else ())
         severity = Severity.OK
         if value >= cfg.psi_error:
             severity = Severity.ERROR
         elif value >= cfg.psi_warning or p < cfg.p_value:
             severity = Severity.WARNING
-        yield Verdict(key, severity, text)
+        yield Verdict(key, severity, text, details)
     names = sorted(set(baseline["classes"]) | set(current["classes"]))
     for key, ref, cur in (
         ("classes", [baseline["classes"].get(n, 0) for n in names], [current["classes"].get(n, 0) for n in names]),
@@ -98,7 +104,8 @@ def judge(baseline: Mapping[str, Any], current: Mapping[str, Any], ctx: Context)
         except ValueError as exc:
             yield Verdict(key, Severity.INFO, f"not judged: {exc}")
             continue
-        yield Verdict(key, Severity.WARNING if p < cfg.p_value else Severity.OK, f"chi-square {chi:.2f}, p {p:.3g}")
+        severity = Severity.WARNING if p < cfg.p_value else Severity.OK
+        yield Verdict(key, severity, f"chi-square {chi:.2f}, p {p:.3g}", (("chi2", chi), ("chi2_p", p)))
 
 
 def _verdicts(ctx: Context) -> tuple[list[Verdict], str] | Result:
@@ -127,10 +134,7 @@ def signal_drift(ctx: Context) -> Iterator[Result]:
         return
     verdicts, span = found
     for v in verdicts:
-        message = f"{v.signal}: {v.text} ({span})"
-        yield {Severity.OK: ok, Severity.INFO: info, Severity.WARNING: warning, Severity.ERROR: error}[v.severity](
-            message, v.signal
-        )
+        yield Result(v.severity, f"{v.signal}: {v.text} ({span})", v.signal, v.details)
 
 
 @check("MON402", "drift", "dataset drift")

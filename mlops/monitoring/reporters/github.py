@@ -84,7 +84,23 @@ def summary(report: Report) -> str:
             break
         rows.append(row)
         size += len(row) + 1
-    return "\n".join(head + rows) + "\n\n"
+    return "\n".join(head + rows + detail_rows(report)) + "\n\n"
+
+
+def detail_rows(report: Report) -> list[str]:
+    """The drift statistics as a second table, when findings carry numbers."""
+    found = [f for f in report.findings if f.details]
+    if not found:
+        return []
+    columns: list[str] = []
+    for f in found:
+        columns += [name for name, _ in f.details if name not in columns]
+    lines = ["", "| signal | " + " | ".join(columns) + " | |", "|---|" + "---|" * (len(columns) + 1)]
+    for f in found:
+        values = dict(f.details)
+        cells = " | ".join(f"{values[c]:.3g}" if c in values else "-" for c in columns)
+        lines.append(f"| {_cell(f.subject)} | {cells} | {ICONS[f.severity]} |")
+    return lines
 
 
 def outputs(report: Report) -> Iterable[str]:

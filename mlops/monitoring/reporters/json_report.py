@@ -26,6 +26,7 @@ def render(report: Report) -> str:
                 "severity": f.severity.label,
                 "message": f.message,
                 "subject": f.subject,
+                **({"details": dict(f.details)} if f.details else {}),
             }
             for f in report.findings
         ],

@@ -17,6 +17,7 @@ def render(report: Report) -> str:
     width = max((len(f.title) for f in report.findings), default=0)
     for f in report.findings:
         lines.append(f"  {LABELS[f.severity]:<5} {f.check}  {f.title:<{width}}  {printable(f.message)}")
+    lines += detail_table(report)
     checks = len({f.check for f in report.findings})
     verdict = "healthy" if report.exit_code is ExitCode.OK else f"FAILED (fail-on: {report.fail_on.label})"
     lines += [
@@ -30,3 +31,20 @@ def render(report: Report) -> str:
 def printable(text: str) -> str:
     """Escape control characters that file content could use to forge lines or drive the terminal."""
     return CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
+def detail_table(report: Report) -> list[str]:
+    """The numbers behind findings that carry some (drift statistics), one row per subject."""
+    rows = [f for f in report.findings if f.details]
+    if not rows:
+        return []
+    columns: list[str] = []
+    for f in rows:
+        columns += [name for name, _ in f.details if name not in columns]
+    width = max(len(printable(f.subject)) for f in rows)
+    lines = ["", f"  {'signal':<{width}}  " + "  ".join(f"{c:>8}" for c in columns) + "  verdict"]
+    for f in rows:
+        values = dict(f.details)
+        cells = "  ".join(f"{values[c]:>8.3g}" if c in values else f"{'-':>8}" for c in columns)
+        lines.append(f"  {printable(f.subject):<{width}}  {cells}  {LABELS[f.severity]}")
+    return lines
