@@ -43,6 +43,7 @@ class FilesConfig:
     baseline: str
     alerts: str
     windows: str
+    peers: str
     max_bytes: int
     warn_age_hours: float
     max_age_hours: float

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlops.contract.reader import Document, load_document
+from mlops.contract.reader import Document, load_document, load_json
 from mlops.monitoring.config import Config
 
 
@@ -21,6 +21,8 @@ class Workspace:
     baseline: Document | None = None
     alerts: Document | None = None
     windows: tuple[Document, ...] = ()
+    peers: tuple[Document, ...] = ()
+    """Peers' reports (Evidently, Great Expectations), parsed but not held to our contract."""
 
     def documents(self) -> list[Document]:
         return [d for d in (self.baseline, self.alerts, *self.windows) if d is not None]
@@ -69,4 +71,14 @@ def load_workspace(config: Config) -> Workspace:
             )
         if not names:
             missing.append((f"{files.windows}/*.json", "is missing: no window file yet"))
-    return Workspace(root=root, missing=tuple(missing), baseline=baseline, alerts=alerts, windows=tuple(windows))
+    peers: list[Document] = []
+    reports = root / files.peers
+    if reports.is_dir():
+        for entry in sorted(
+            e.name for e in os.scandir(reports) if e.name.endswith(".json") and not e.name.startswith(".")
+        ):
+            shown = f"{files.peers}/{entry}"
+            peers.append(load_json(reports / entry, root=root, shown=shown, max_bytes=files.max_bytes))
+    return Workspace(
+        root=root, missing=tuple(missing), baseline=baseline, alerts=alerts, windows=tuple(windows), peers=tuple(peers)
+    )

@@ -5,6 +5,7 @@ MON1   files: workspace, schema, freshness (files.py)
 MON2   alerts (alerts.py)
 MON3   MLflow (mlflow.py)
 MON4   drift against the training baseline (drift.py)
+MON5   peers' reports: Evidently, Great Expectations (peers.py)
 =====  ======================================
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mlops.monitoring.checks import alerts, drift, files, mlflow  # noqa: F401  (registers the checks)
+from mlops.monitoring.checks import alerts, drift, files, mlflow, peers  # noqa: F401  (registers the checks)
 from mlops.monitoring.checks.base import REGISTRY, Check, Context, Result
 from mlops.monitoring.results import Finding, Severity
 

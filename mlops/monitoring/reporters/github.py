@@ -20,7 +20,7 @@ MAX_ANNOTATIONS = 10
 SUMMARY_LIMIT = 1_000_000
 """GitHub refuses a step summary over 1 MiB; stay under it whatever the findings say."""
 ICONS = {Severity.OK: "✅", Severity.INFO: "ℹ️", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}  # noqa: RUF001
-FILE_FAMILIES = frozenset({"files", "alerts"})
+FILE_FAMILIES = frozenset({"files", "alerts", "peers"})
 
 
 def escape_data(value: str) -> str:

@@ -1,0 +1,89 @@
+"""MON5xx: peers' reports in the workspace, read as JSON without their libraries.
+
+Evidently 0.7 snapshots (``snapshot.json()``: ``metrics[]`` and ``tests[]`` with ``status``) and
+Great Expectations 1.x validation results (``success``, ``statistics``, ``results[]``) become
+findings under their own test and expectation names. Neither library is ever imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from mlops.contract.reader import Document
+from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
+
+EVIDENTLY_STATUS = {"FAIL": error, "ERROR": error, "WARNING": warning}
+GX_SEVERITY = {"critical": error, "warning": warning, "info": info}
+
+
+def is_evidently(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("tests"), list) and isinstance(data.get("metrics"), list)
+
+
+def is_gx(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("success"), bool) and isinstance(data.get("results"), list)
+
+
+def _text(value: Any, limit: int = 200) -> str:
+    return str(value)[:limit]
+
+
+@check("MON501", "peers", "Evidently tests")
+def evidently_tests(ctx: Context) -> Iterator[Result]:
+    """Evidently 0.7 snapshots in the reports folder: every test passed (a critical failure is an error)."""
+    docs = [d for d in ctx.workspace.peers if d.error is None and is_evidently(d.data)]
+    if not docs:
+        yield info(f"skipped: no Evidently snapshot in {ctx.config.files.peers}/")
+        return
+    for doc in docs:
+        tests = [t for t in doc.data["tests"] if isinstance(t, dict)]
+        bad = [t for t in tests if str(t.get("status", "")).upper() in EVIDENTLY_STATUS]
+        for t in bad:
+            status = str(t.get("status")).upper()
+            critical = isinstance(t.get("test_config"), dict) and t["test_config"].get("is_critical") is True
+            make = error if status in ("FAIL", "ERROR") and (critical or status == "ERROR") else warning
+            detail = f": {_text(t.get('description'))}" if t.get("description") else ""
+            yield make(f"{doc.shown}: Evidently test {_text(t.get('name'))!r} {status}{detail}", doc.shown)
+        if not bad:
+            yield ok(f"{doc.shown}: {len(tests)} Evidently test(s) passed", doc.shown)
+
+
+@check("MON502", "peers", "Great Expectations")
+def gx_results(ctx: Context) -> Iterator[Result]:
+    """Great Expectations validation results in the reports folder: every expectation met."""
+    docs = [d for d in ctx.workspace.peers if d.error is None and is_gx(d.data)]
+    if not docs:
+        yield info(f"skipped: no Great Expectations result in {ctx.config.files.peers}/")
+        return
+    for doc in docs:
+        results = [r for r in doc.data["results"] if isinstance(r, dict)]
+        failed = [r for r in results if r.get("success") is False]
+        for r in failed:
+            config: dict[str, Any] = r["expectation_config"] if isinstance(r.get("expectation_config"), dict) else {}
+            kwargs: dict[str, Any] = config["kwargs"] if isinstance(config.get("kwargs"), dict) else {}
+            observed = r.get("result", {}).get("observed_value") if isinstance(r.get("result"), dict) else None
+            make = GX_SEVERITY.get(str(config.get("severity", "critical")), error)
+            column = f" on {kwargs['column']!r}" if "column" in kwargs else ""
+            seen = f", observed {_text(observed, 60)}" if observed is not None else ""
+            yield make(f"{doc.shown}: expectation {_text(config.get('type'))}{column} failed{seen}", doc.shown)
+        if not failed:
+            yield ok(f"{doc.shown}: {len(results)} expectation(s) met", doc.shown)
+
+
+@check("MON503", "peers", "reports readable")
+def reports_readable(ctx: Context) -> Iterator[Result]:
+    """Every JSON file in the reports folder parses and is a report the monitor understands."""
+    if not ctx.workspace.peers:
+        yield info(f"skipped: no report in {ctx.config.files.peers}/")
+        return
+    unknown: list[Document] = []
+    for doc in ctx.workspace.peers:
+        if doc.error is not None:
+            yield warning(doc.error, doc.shown)
+        elif not (is_evidently(doc.data) or is_gx(doc.data)):
+            unknown.append(doc)
+    for doc in unknown:
+        yield warning(f"{doc.shown} is neither an Evidently 0.7 snapshot nor a Great Expectations result", doc.shown)
+    if ctx.workspace.peers and not unknown and all(d.error is None for d in ctx.workspace.peers):
+        yield ok(f"{len(ctx.workspace.peers)} report(s) read")
