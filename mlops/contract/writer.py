@@ -26,11 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mlops.contract.signals import Signals
+from mlops.contract.timestamps import format_timestamp
 from mlops.core.atomic import write_atomic
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class WindowWriter:
@@ -62,11 +59,11 @@ class WindowWriter:
             "schema": "mlops.window",
             "schema_version": 1,
             "model": self.model,
-            "window": {"start": _stamp(start), "end": _stamp(end)},
-            "generated_at": _stamp(datetime.now(UTC)),
+            "window": {"start": format_timestamp(start), "end": format_timestamp(end)},
+            "generated_at": format_timestamp(datetime.now(UTC)),
             "signals": self.signals.to_dict(),
         }
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{_stamp(end).replace(':', '')}.json"
+        path = self.folder / f"{format_timestamp(end).replace(':', '')}.json"
         write_atomic(path, json.dumps(doc, indent=1) + "\n")
         return path

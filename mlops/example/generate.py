@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mlops.contract.timestamps import format_timestamp
 from mlops.core.atomic import write_atomic
 
 MODEL = {"name": "shapes-detector", "version": "3"}
@@ -60,8 +61,7 @@ def signals(rng: random.Random, images: int, *, brightness_shift: float = 0.0) -
     }
 
 
-def stamp(t: datetime) -> str:
-    return t.isoformat(timespec="seconds").replace("+00:00", "Z")
+stamp = format_timestamp
 
 
 def generate(root: Path) -> None:

@@ -6,7 +6,6 @@ the monitor's own rules (times, tracking URIs, metric thresholds) and typed, fro
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.contract.timestamps import parse_timestamp
+from mlops.core import thresholds
 from mlops.core.config import ConfigError, Spec, coerce, kind
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
@@ -24,7 +24,6 @@ CHOICES = {
     "format": ("auto", "text", "json", "github"),
     "mlflow.client": ("auto", "rest", "filestore", "mlflow"),
 }
-THRESHOLD = re.compile(r"^\s*(>=|<=|==|>|<)\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)\s*$")
 ENV_KEYS = {
     "MLOPS_WORKSPACE": "workspace",
     "MLFLOW_TRACKING_URI": "mlflow.tracking_uri",
@@ -122,7 +121,7 @@ def _thresholds(key: str, value: Any, where: str, base: Path) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise ConfigError(f"{where}: {key!r} must map metric names to conditions like '>= 0.5', got {kind(value)}")
     for name, condition in value.items():
-        if not THRESHOLD.match(condition):
+        if thresholds.parse(condition) is None:
             raise ConfigError(f"{where}: {key}.{name}: {condition!r} is not a condition like '>= 0.5'")
     return dict(value)
 

@@ -63,5 +63,13 @@ class Report:
     def worst(self) -> Severity:
         return max((f.severity for f in self.findings), default=Severity.OK)
 
+    def detailed(self) -> tuple[list[Finding], list[str]]:
+        """The findings that carry numbers, and the union of their names in order: a reporter's table."""
+        found = [f for f in self.findings if f.details]
+        columns: list[str] = []
+        for f in found:
+            columns += [name for name, _ in f.details if name not in columns]
+        return found, columns
+
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

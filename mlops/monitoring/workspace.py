@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from mlops.contract.reader import Document, load_document, load_json
+from mlops.contract.timestamps import parse_timestamp
 from mlops.monitoring.config import Config
 
 
@@ -26,6 +28,11 @@ class Workspace:
 
     def documents(self) -> list[Document]:
         return [d for d in (self.baseline, self.alerts, *self.windows) if d is not None]
+
+    def windows_by_end(self) -> list[tuple[datetime, Document]]:
+        """Valid windows with the end time written inside them (never the mtime), oldest first."""
+        ends = [(parse_timestamp(d.data["window"]["end"]), d) for d in self.windows if d.valid]
+        return sorted(((end, d) for end, d in ends if end is not None), key=lambda pair: pair[0])
 
 
 def load_workspace(config: Config) -> Workspace:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mlops.core import thresholds
 from mlops.core.config import ConfigError, Spec
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
@@ -15,19 +16,13 @@ ENV_KEYS = {
     "MLOPS_MODEL_NAME": "mlflow.model_name",
     "MLOPS_MODEL_ALIAS": "mlflow.model_alias",
 }
-THRESHOLD_OPS = (">=", "<=", "==", ">", "<")
 
 
 def _gate(key: str, value: Any, where: str, base: Path) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(v, str) and v.strip()[:2].strip() for v in value.values()):
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise ConfigError(f"{where}: {key!r} must map metric names to conditions like '>= 0.5'")
     for name, condition in value.items():
-        op = next((o for o in THRESHOLD_OPS if condition.strip().startswith(o)), None)
-        try:
-            float(condition.strip()[len(op or "") :])
-        except ValueError:
-            op = None
-        if op is None:
+        if thresholds.parse(condition) is None:
             raise ConfigError(f"{where}: {key}.{name}: {condition!r} is not a condition like '>= 0.5'")
     return {str(k): str(v) for k, v in value.items()}
 

@@ -18,7 +18,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import yaml
 
 from mlops.contract.signals import Signals
+from mlops.contract.timestamps import format_timestamp
 from mlops.contract.writer import WindowWriter
+from mlops.core import thresholds
 from mlops.core.atomic import write_atomic
 from mlops.core.redact import safe_uri
 from mlops.training.dataset import generate
@@ -85,14 +87,11 @@ def sanitize(metrics: Mapping[str, Any]) -> dict[str, float]:
 
 
 def gate_passes(gate: Mapping[str, str], metrics: Mapping[str, float]) -> tuple[bool, list[str]]:
-    ops = {">=": float.__ge__, "<=": float.__le__, "==": float.__eq__, ">": float.__gt__, "<": float.__lt__}
-    failures = []
-    for name, condition in gate.items():
-        op = next(o for o in (">=", "<=", "==", ">", "<") if condition.strip().startswith(o))
-        limit = float(condition.strip()[len(op) :])
-        value = metrics.get(name)
-        if value is None or not ops[op](float(value), limit):
-            failures.append(f"{name} = {value} fails {condition}")
+    failures = [
+        f"{name} = {metrics.get(name)} fails {condition}"
+        for name, condition in gate.items()
+        if metrics.get(name) is None or not thresholds.holds(float(metrics[name]), condition)
+    ]
     return not failures, failures
 
 
@@ -115,8 +114,8 @@ def signals_of(model: Any, images: list[Path], *, imgsz: int, device: str) -> Si
     return signals
 
 
-def stamp(moment: datetime | None = None) -> str:
-    return (moment or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
+def stamp() -> str:
+    return format_timestamp(datetime.now(UTC))
 
 
 def ensure_alerts(workspace: Path, model: Mapping[str, str]) -> None:

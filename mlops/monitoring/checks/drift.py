@@ -35,10 +35,7 @@ class Verdict:
 def recent_windows(ctx: Context) -> list[Any]:
     """The newest ``drift.windows`` valid windows (all when 0) that end after ``drift.since``."""
     since = parse_timestamp(ctx.config.drift.since) if ctx.config.drift.since else None
-    valid = [d for d in ctx.workspace.windows if d.valid]
-    if since is not None:
-        valid = [d for d in valid if (end := parse_timestamp(d.data["window"]["end"])) and end > since]
-    valid.sort(key=lambda d: parse_timestamp(d.data["window"]["end"]))  # type: ignore[arg-type, return-value]
+    valid = [d for end, d in ctx.workspace.windows_by_end() if since is None or end > since]
     return valid[-ctx.config.drift.windows :] if ctx.config.drift.windows else valid
 
 

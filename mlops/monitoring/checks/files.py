@@ -130,8 +130,8 @@ def same_model_everywhere(ctx: Context) -> Iterator[Result]:
 
 def _newest_window(ctx: Context) -> tuple[datetime, Document] | None:
     """The valid window that ended last, by the time written inside it."""
-    ends = [(end, d) for d in ctx.workspace.windows if d.valid and (end := _get_time(d, ("window", "end")))]
-    return max(ends, key=lambda pair: pair[0], default=None)
+    ordered = ctx.workspace.windows_by_end()
+    return ordered[-1] if ordered else None
 
 
 def _get_time(doc: Document, keys: tuple[str, ...]) -> datetime | None:

@@ -6,20 +6,18 @@ mlflow-skinny otherwise), bounded by ``mlflow.budget_seconds``. No check loads a
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from mlops.core import thresholds as conditions
 from mlops.core.redact import safe_uri
 from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
-from mlops.monitoring.config import THRESHOLD
 from mlops.monitoring.mlflow.base import Answer, NotFound
 
 KNOWN_SCHEMES = ("http", "https", "file", "databricks", "databricks-uc", "uc", "sqlite", "postgresql", "mysql", "mssql")
 BARE_URIS = ("databricks", "databricks-uc", "uc")
 """Values MLflow accepts without a scheme (the default Databricks profile)."""
-OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 
 
 def uri_problem(uri: str) -> str | None:
@@ -237,13 +235,10 @@ def metrics_meet_thresholds(ctx: Context) -> Iterator[Result]:
     run = state.run.value
     passed = []
     for name, condition in sorted(thresholds.items()):
-        if (match := THRESHOLD.match(condition)) is None:  # validated at load; kept total for safety
-            continue
-        op, limit = match[1], float(match[2])
         value = run["metrics"].get(name)
         if value is None:
             yield error(f"run {run['run_id']} logged no metric {name!r} (threshold {condition})", name)
-        elif not OPERATORS[op](value, limit):
+        elif not conditions.holds(value, condition):
             yield error(f"{name} = {value:.4g} fails {condition} (run {run['run_id']})", name)
         else:
             passed.append(f"{name} = {value:.4g} {condition}")
@@ -263,12 +258,12 @@ def served_version_matches_alias(ctx: Context) -> Iterator[Result]:
     registry = state.version.value["version"]
     alias = f"@{ctx.config.mlflow.model_alias}"
     ws = ctx.workspace
-    windows = [d for d in ws.windows if d.valid]
+    windows = [d for _, d in ws.windows_by_end()]
     if not windows and not (ws.baseline and ws.baseline.valid):
         yield info("skipped: no valid monitoring file names a model version")
         return
     if windows:
-        newest = max(windows, key=lambda d: d.data["window"]["end"])
+        newest = windows[-1]
         served = newest.data["model"]["version"]
         if served != registry:
             yield error(

@@ -89,12 +89,9 @@ def summary(report: Report) -> str:
 
 def detail_rows(report: Report) -> list[str]:
     """The drift statistics as a second table, when findings carry numbers."""
-    found = [f for f in report.findings if f.details]
+    found, columns = report.detailed()
     if not found:
         return []
-    columns: list[str] = []
-    for f in found:
-        columns += [name for name, _ in f.details if name not in columns]
     lines = ["", "| signal | " + " | ".join(columns) + " | |", "|---|" + "---|" * (len(columns) + 1)]
     for f in found:
         values = dict(f.details)

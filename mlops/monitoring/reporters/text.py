@@ -35,12 +35,9 @@ def printable(text: str) -> str:
 
 def detail_table(report: Report) -> list[str]:
     """The numbers behind findings that carry some (drift statistics), one row per subject."""
-    rows = [f for f in report.findings if f.details]
+    rows, columns = report.detailed()
     if not rows:
         return []
-    columns: list[str] = []
-    for f in rows:
-        columns += [name for name, _ in f.details if name not in columns]
     width = max(len(printable(f.subject)) for f in rows)
     lines = ["", f"  {'signal':<{width}}  " + "  ".join(f"{c:>8}" for c in columns) + "  verdict"]
     for f in rows:
