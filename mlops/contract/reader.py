@@ -6,6 +6,7 @@ on; the caller turns it into a finding that names the file.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
@@ -55,7 +56,7 @@ def read_bytes(path: Path, *, root: Path, max_bytes: int) -> bytes:
         raise ValueError("does not exist") from None
     except (OSError, RuntimeError) as exc:  # symlink loops raise RuntimeError or ELOOP
         raise ValueError(f"cannot be resolved ({_reason(exc)})") from None
-    if not resolved.is_relative_to(root.resolve()):
+    if not resolved.is_relative_to(_real(root)):
         raise ValueError("is a link that leads outside the workspace")
     try:
         fd = os.open(resolved, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
@@ -83,16 +84,21 @@ def read_bytes(path: Path, *, root: Path, max_bytes: int) -> bytes:
     return raw
 
 
-def parse_json(raw: bytes) -> Any:
-    """Parse strict JSON (no NaN/Infinity), or raise ``ValueError`` with a located reason."""
+def parse_json(raw: bytes, *, finite_later: bool = False) -> Any:
+    """Parse strict JSON (no NaN/Infinity), or raise ``ValueError`` with a located reason.
+
+    ``finite_later``: a literal such as ``1e400`` may parse to infinity because the caller's schema
+    check refuses non-finite numbers wherever one can sit; that saves a Python call per number.
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(f"is not UTF-8 (byte {exc.start})") from None
     if not text.strip():
         raise ValueError("is empty")
+    parse_float = None if finite_later else _finite_float
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=parse_float)
     except json.JSONDecodeError as exc:
         raise ValueError(f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
@@ -112,7 +118,7 @@ def load_json(path: Path, *, root: Path, shown: str, max_bytes: int) -> Document
 def load_document(path: Path, *, root: Path, shown: str, expect: str, max_bytes: int) -> Document:
     """Read, parse and validate one file that must carry schema identifier ``expect``."""
     try:
-        data = parse_json(read_bytes(path, root=root, max_bytes=max_bytes))
+        data = parse_json(read_bytes(path, root=root, max_bytes=max_bytes), finite_later=True)
     except ValueError as exc:
         return Document(path=path, shown=shown, error=f"{shown} {exc}")
     if not isinstance(data, dict):
@@ -126,6 +132,12 @@ def load_document(path: Path, *, root: Path, shown: str, expect: str, max_bytes:
     except RecursionError:
         errors = ["/: nested too deeply"]
     return Document(path=path, shown=shown, data=data, schema_errors=tuple(errors))
+
+
+@functools.lru_cache(maxsize=16)
+def _real(root: Path) -> Path:
+    """The workspace's real path, resolved once per run rather than once per file."""
+    return root.resolve()
 
 
 def _reason(exc: BaseException) -> str:

@@ -12,7 +12,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,7 @@ def validate(instance: Any, schema_name: str) -> list[str]:
     return errors
 
 
+@functools.cache
 def _resolve(ref: str, base: str) -> tuple[dict[str, Any], str]:
     file_part, _, pointer = ref.partition("#")
     doc_name = file_part.removesuffix(".schema.json") if file_part else base
@@ -132,7 +133,7 @@ def _check(value: Any, schema: Mapping[str, Any], base: str, path: str) -> Itera
             yield f"{where}: {len(value)} items, at least {schema['minItems']} expected"
         if len(value) > schema.get("maxItems", math.inf):
             yield f"{where}: {len(value)} items, at most {schema['maxItems']} allowed"
-        elif "items" in schema:
+        elif "items" in schema and not _all_pass(value, schema["items"], base):
             for index, item in enumerate(value):
                 yield from _check(item, schema["items"], base, f"{path}/{index}")
     elif isinstance(value, dict):
@@ -159,6 +160,8 @@ def _check_object(value: dict[str, Any], schema: Mapping[str, Any], base: str, p
         return
     properties = schema.get("properties", {})
     extra = schema.get("additionalProperties", True)
+    if not properties and isinstance(extra, dict) and _all_pass(value.values(), extra, base):
+        return
     for key, item in value.items():
         if key in properties:
             yield from _check(item, properties[key], base, f"{path}/{_escape(key)}")
@@ -166,6 +169,49 @@ def _check_object(value: dict[str, Any], schema: Mapping[str, Any], base: str, p
             yield f"{where}: unexpected key {_short(key)}"
         elif isinstance(extra, dict):
             yield from _check(item, extra, base, f"{path}/{_escape(key)}")
+
+
+def _all_pass(values: Collection[Any], schema: Mapping[str, Any], base: str) -> bool:
+    """True when every value surely passes ``schema``: the fast path for long arrays of numbers.
+
+    False means "not sure": the caller walks the values one by one to word the errors, so the
+    messages never depend on this shortcut.
+    """
+    found = _TESTS.get(id(schema))
+    if found is None or found[0] is not schema:
+        found = _TESTS[id(schema)] = (schema, _scalar_test(schema, base))
+    test = found[1]
+    return test is not None and test(values)
+
+
+_TESTS: dict[int, tuple[Mapping[str, Any], Callable[[Collection[Any]], bool] | None]] = {}
+"""Predicates by schema node; the node is kept so that its id is never reused."""
+
+
+def _scalar_test(schema: Mapping[str, Any], base: str) -> Callable[[Collection[Any]], bool] | None:
+    """A test of many values at once against a schema that only bounds a number; None when it does more."""
+    while set(schema) - _ANNOTATIONS == {"$ref"}:
+        schema, base = _resolve(schema["$ref"], base)
+    bounds_only = set(schema) - _ANNOTATIONS <= {"type", "minimum", "maximum"}
+    if not bounds_only or schema.get("type") not in ("number", "integer"):
+        return None
+    low, high = schema.get("minimum", -math.inf), schema.get("maximum", math.inf)
+    # 2.0 counts as an integer in JSON Schema: it fails this test and the slow path accepts it
+    kinds = {int} if schema["type"] == "integer" else {int, float}
+
+    def test(values: Collection[Any]) -> bool:
+        found = set(map(type, values))
+        if not found <= kinds:
+            return False
+        if float in found:
+            try:  # NaN and infinities fail here; so do integers too large for a float (OverflowError)
+                if not all(map(math.isfinite, values)):
+                    return False
+            except OverflowError:
+                return False
+        return not values or (low <= min(values) and max(values) <= high)
+
+    return test
 
 
 def _equal(a: Any, b: Any) -> bool:

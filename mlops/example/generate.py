@@ -64,6 +64,18 @@ def signals(rng: random.Random, images: int, *, brightness_shift: float = 0.0) -
 stamp = format_timestamp
 
 
+def window(end: datetime, signals: dict[str, Any]) -> dict[str, Any]:
+    """A one-hour ``mlops.window`` document ending at ``end``, written a minute later."""
+    return {
+        "schema": "mlops.window",
+        "schema_version": 1,
+        "model": MODEL,
+        "window": {"start": stamp(end - timedelta(hours=1)), "end": stamp(end)},
+        "generated_at": stamp(end + timedelta(minutes=1)),
+        "signals": signals,
+    }
+
+
 def generate(root: Path) -> None:
     rng = random.Random(20261120)
     (root / "windows").mkdir(parents=True, exist_ok=True)
@@ -78,15 +90,8 @@ def generate(root: Path) -> None:
     write_atomic(root / "baseline.json", json.dumps(baseline, indent=1) + "\n")
     for hour in range(6):
         end = AS_OF.replace(minute=0) - timedelta(hours=5 - hour)
-        window = {
-            "schema": "mlops.window",
-            "schema_version": 1,
-            "model": MODEL,
-            "window": {"start": stamp(end - timedelta(hours=1)), "end": stamp(end)},
-            "generated_at": stamp(end + timedelta(minutes=1)),
-            "signals": signals(rng, 240 + 20 * hour, brightness_shift=2.0 * hour),
-        }
-        write_atomic(root / "windows" / f"{stamp(end).replace(':', '')}.json", json.dumps(window, indent=1) + "\n")
+        doc = window(end, signals(rng, 240 + 20 * hour, brightness_shift=2.0 * hour))
+        write_atomic(root / "windows" / f"{stamp(end).replace(':', '')}.json", json.dumps(doc, indent=1) + "\n")
     alerts = {
         "schema": "mlops.alerts",
         "schema_version": 1,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import heapq
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -29,10 +31,11 @@ class Workspace:
     def documents(self) -> list[Document]:
         return [d for d in (self.baseline, self.alerts, *self.windows) if d is not None]
 
-    def windows_by_end(self) -> list[tuple[datetime, Document]]:
+    @functools.cached_property
+    def by_end(self) -> tuple[tuple[datetime, Document], ...]:
         """Valid windows with the end time written inside them (never the mtime), oldest first."""
         ends = [(parse_timestamp(d.data["window"]["end"]), d) for d in self.windows if d.valid]
-        return sorted(((end, d) for end, d in ends if end is not None), key=lambda pair: pair[0])
+        return tuple(sorted(((end, d) for end, d in ends if end is not None), key=lambda pair: pair[0]))
 
 
 def load_workspace(config: Config) -> Workspace:
@@ -71,11 +74,7 @@ def load_workspace(config: Config) -> Workspace:
             )
         except OSError as exc:
             return Workspace(root=root, problem=f"{files.windows}/ cannot be listed ({exc.strerror})")
-        for name in names:
-            shown = f"{files.windows}/{name}"
-            windows.append(
-                load_document(folder / name, root=root, shown=shown, expect="mlops.window", max_bytes=files.max_bytes)
-            )
+        windows = _load_windows(folder, names, root=root, config=config)
         if not names:
             missing.append((f"{files.windows}/*.json", "is missing: no window file yet"))
     peers: list[Document] = []
@@ -89,3 +88,40 @@ def load_workspace(config: Config) -> Workspace:
     return Workspace(
         root=root, missing=tuple(missing), baseline=baseline, alerts=alerts, windows=tuple(windows), peers=tuple(peers)
     )
+
+
+def _load_windows(folder: Path, names: list[str], *, root: Path, config: Config) -> list[Document]:
+    """Read every window, keeping the signals of only those drift will judge.
+
+    Freshness, schema and timestamps need every file; drift needs the newest ``drift.windows``
+    (after ``drift.since``). Dropping the other windows' signals as soon as a newer one is read
+    keeps memory flat however many files the folder holds (the same newest-first order as
+    :attr:`Workspace.by_end`: the time inside the file, then the file name).
+    """
+    keep = config.drift.windows  # 0 keeps every window's signals: the user asked to sum them all
+    since = parse_timestamp(config.drift.since) if config.drift.since else None
+    windows: list[Document] = []
+    newest: list[tuple[datetime, int]] = []  # a min-heap of the windows that keep their signals
+    for index, name in enumerate(names):
+        doc = load_document(
+            folder / name, root=root, shown=f"{config.files.windows}/{name}", expect="mlops.window",
+            max_bytes=config.files.max_bytes,
+        )  # fmt: skip
+        if not doc.valid:  # the checks use only the error of an invalid file, never its data
+            doc = replace(doc, data=None)
+        windows.append(doc)
+        if not doc.valid or not keep:
+            continue
+        end = parse_timestamp(doc.data["window"]["end"])
+        if end is None or (since is not None and end <= since):
+            windows[index] = _without_signals(doc)
+            continue
+        heapq.heappush(newest, (end, index))
+        if len(newest) > keep:
+            _, older = heapq.heappop(newest)
+            windows[older] = _without_signals(windows[older])
+    return windows
+
+
+def _without_signals(doc: Document) -> Document:
+    return replace(doc, data={key: value for key, value in doc.data.items() if key != "signals"})

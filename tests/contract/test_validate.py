@@ -399,3 +399,24 @@ def test_shipped_schemas_load(name: str) -> None:
     schema = load_schema(name)
     assert schema.get("$id", f"{name}.schema.json") == f"{name}.schema.json"
     Draft202012Validator.check_schema(schema)
+
+
+@pytest.mark.parametrize(
+    ("at", "values"),
+    [
+        (("signals", "confidence", "edges"), [0, 10**400, 0.5]),  # an int too large for a float, beside floats
+        (("signals", "confidence", "edges"), [0.0, 10**400]),
+        (("signals", "confidence", "counts"), [1, 2.0, 3, 0, 0, 0, 0, 0, 0, 0]),  # 2.0 is an integer
+        (("signals", "confidence", "counts"), [1, True, 3, 0, 0, 0, 0, 0, 0, 0]),  # true is not
+        (("signals", "confidence", "counts"), [1, -1, 3, 0, 0, 0, 0, 0, 0, 0]),
+        (("signals", "classes"), {"a": 1, "b": -2, "c": 2.0, "d": "3"}),
+        (("signals", "classes"), {}),
+    ],
+)
+def test_whole_array_shortcut_agrees_with_jsonschema(at: Pointer, values: Any) -> None:
+    """Long arrays of numbers are checked in one pass; any doubt falls back to the item-by-item walk."""
+    doc = json.loads((WORKSPACE / "windows" / "2026-11-20T120000Z.json").read_text(encoding="utf-8"))
+    instance = replaced(doc, at, values)
+    errors = validate(instance, "window.v1")
+    assert (not errors) == reference("window.v1").is_valid(instance), errors
+    assert all(e.startswith(pointer(at)) for e in errors), errors

@@ -35,7 +35,7 @@ class Verdict:
 def recent_windows(ctx: Context) -> list[Any]:
     """The newest ``drift.windows`` valid windows (all when 0) that end after ``drift.since``."""
     since = parse_timestamp(ctx.config.drift.since) if ctx.config.drift.since else None
-    valid = [d for end, d in ctx.workspace.windows_by_end() if since is None or end > since]
+    valid = [d for end, d in ctx.workspace.by_end if since is None or end > since]
     return valid[-ctx.config.drift.windows :] if ctx.config.drift.windows else valid
 
 

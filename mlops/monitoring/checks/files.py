@@ -130,7 +130,7 @@ def same_model_everywhere(ctx: Context) -> Iterator[Result]:
 
 def _newest_window(ctx: Context) -> tuple[datetime, Document] | None:
     """The valid window that ended last, by the time written inside it."""
-    ordered = ctx.workspace.windows_by_end()
+    ordered = ctx.workspace.by_end
     return ordered[-1] if ordered else None
 
 

@@ -258,7 +258,7 @@ def served_version_matches_alias(ctx: Context) -> Iterator[Result]:
     registry = state.version.value["version"]
     alias = f"@{ctx.config.mlflow.model_alias}"
     ws = ctx.workspace
-    windows = [d for _, d in ws.windows_by_end()]
+    windows = [d for _, d in ws.by_end]
     if not windows and not (ws.baseline and ws.baseline.valid):
         yield info("skipped: no valid monitoring file names a model version")
         return
