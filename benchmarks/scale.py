@@ -4,7 +4,8 @@
 ``DIR/windows/*.json`` (one window an hour, the newest ending at ``AS_OF``) plus ``DIR/monitor.yaml``.
 A window is the size a real detector's would be with fine bins: 100 confidence bins, 256 brightness
 bins and the 80 COCO class names, ``indent=1`` as :class:`~mlops.contract.writer.WindowWriter` writes.
-Counts vary per window, deterministically, so no two files are alike.
+Counts come from a pool of 50 deterministic variants and the image count varies per window, so
+no two neighbouring files are alike and 100,000 of them are written in seconds.
 """
 
 from __future__ import annotations
@@ -65,9 +66,11 @@ def write_workspace(root: Path, windows: int, *, seed: int = 0) -> Path:
     alerts = {"schema": "mlops.alerts", "schema_version": 1, "generated_at": stamp(AS_OF), "model": MODEL, "alerts": []}
     (root / "alerts.json").write_text(json.dumps(alerts, indent=1) + "\n", encoding="utf-8")
     end = AS_OF.replace(minute=0)
+    pool = [_signals(rng, 300 + variant, variant % 5) for variant in range(50)]
     for index in range(windows):
         stop = end - timedelta(hours=index)
-        doc = window(stop, _signals(rng, 300 + index % 50, index % 5))
+        signals = dict(pool[index % len(pool)], images=300 + index % 97)
+        doc = window(stop, signals)
         name = f"{stamp(stop).replace(':', '')}.json"
         (folder / name).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     config = root / "monitor.yaml"

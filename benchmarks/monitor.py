@@ -1,0 +1,76 @@
+"""The monitor itself, without nox around it: run time, import time, peak memory, and scale."""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+from collections.abc import Iterator
+
+from benchmarks.harness import Row, Workdir, du, run
+from benchmarks.scale import write_workspace
+
+IMPORT = "import time; t = time.perf_counter(); import {}; print(time.perf_counter() - t)"
+SCALES = (1_000, 10_000, 100_000)
+
+
+class Monitor:
+    def __init__(self, work: Workdir) -> None:
+        self.work = work
+        self.python = str(work.repo / ".nox" / "monitor" / "bin" / "python")
+
+    def monitor(self, *args: str) -> tuple[float, float]:
+        ran = run([self.python, "-m", "mlops.monitoring", *args], cwd=self.work.repo, env=self.work.env, ok=(0, 1))
+        return ran.seconds, ran.peak_mb
+
+    def rows(self, quick: bool) -> Iterator[Row]:
+        self.work.nox("-s", "monitor", env=self.work.cache("uv"))  # the env the rows run in
+        peaks: dict[str, list[float]] = {"on": [], "off": []}
+
+        def timed(which: str, *args: str) -> float:
+            seconds, peak = self.monitor("--example", *args)
+            peaks[which].append(peak)
+            return seconds
+
+        def imported(module: str) -> float:
+            code = IMPORT.format(module)
+            return float(run([self.python, "-c", code], cwd=self.work.repo, env=self.work.env).output)
+
+        variants = {
+            "monitor on the example, MLflow checks on (file store)": lambda: timed("on"),
+            "monitor on the example, MLflow checks off (`--ignore MON3`)": lambda: timed("off", "--ignore", "MON3"),
+            "import of `mlops.monitoring.cli` (the monitor and its checks)": lambda: imported("mlops.monitoring.cli"),
+            "import of `mlflow` (mlflow-skinny), for comparison: not on the REST path": lambda: imported("mlflow"),
+        }
+        yield from self.work.interleaved(variants)
+        for which, label in (("on", "on"), ("off", "off")):
+            samples = tuple(peaks[which][1:])  # the warm-up round is not counted
+            yield Row(f"monitor peak memory, MLflow checks {label}", samples, unit="MB")
+        for count in SCALES[:1] if quick else SCALES:
+            yield from self.scale(count)
+
+    def scale(self, count: int) -> Iterator[Row]:
+        """The monitor on ``count`` window files of about 9 KB: all read and checked, drift on the newest."""
+        folder = self.work.root / f"scale-{count}"
+        config = write_workspace(folder, count)
+        size = du(folder / "windows")
+        out = str(self.work.root / "scale-report.json")
+        times, peaks = [], []
+        for round_ in range(self.work.repeat + 1):
+            seconds, peak = self.monitor("--config", str(config), "--format", "json", "--output", out)
+            if round_:
+                times.append(seconds)
+                peaks.append(peak)
+        label = f"{count:,} window files ({size:.0f} MB)"
+        yield Row(f"monitor on {label}", tuple(times), key=f"scale-{count}")
+        yield Row(f"... peak memory on {label}", tuple(peaks), unit="MB", key=f"scale-{count}-mb")
+        shutil.rmtree(folder)
+
+    @staticmethod
+    def per_file_ms(rows: dict[str, Row]) -> str:
+        """Milliseconds per window file at each scale: flat means linear growth."""
+        parts = [
+            f"{count:,}: {statistics.median(rows[f'scale-{count}'].samples) / count * 1000:.2f} ms"
+            for count in SCALES
+            if f"scale-{count}" in rows
+        ]
+        return ", ".join(parts)

@@ -1,0 +1,152 @@
+"""The monitor session against what users would otherwise run, interleaved in one run.
+
+- **seed's after**: a fresh venv, ``pip install -r requirements/monitoring.txt`` with a warm pip
+  cache, then the monitor: what ``setup-python`` with ``cache: pip`` does on every CI run.
+- **plain nox**: the same session written with nox's defaults (virtualenv backend, a fresh env
+  each run), and the same with ``-r`` (env reused, but pip still runs).
+- **this project**: cold (no env, empty uv cache), warm (env reused, no installer), and after a
+  one-line change to the lock (one package re-pinned: ``uv pip sync`` moves just that one).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+
+from benchmarks.harness import Row, Workdir, du, run
+
+PLAIN_NOXFILE = '''\
+"""The monitor session as nox's tutorial would write it: defaults everywhere."""
+import nox
+
+
+@nox.session
+def monitor(session: nox.Session) -> None:
+    session.install("-r", "requirements/monitoring.txt")
+    session.run("python", "-m", "mlops.monitoring", "--example")
+'''
+
+NAMES = {
+    "floor": "`nox -l` (the floor of any nox session)",
+    "seed-after": "**seed's after**: fresh venv + `pip install -r` (warm pip cache) + monitor",
+    "plain": "plain nox (virtualenv, new env each run, warm pip cache)",
+    "plain-r": "plain nox with `-r` (env reused, pip still runs)",
+    "cold": "this project, cold (no env, empty uv cache)",
+    "warm": "this project, warm (env reused, no installer)",
+    "change": "this project after a one-line lock change (one package re-pinned)",
+}
+RATIO_BASE = "seed-after"
+REPINNED = "python-dotenv"
+"""The package the one-line change re-pins to its previous release (a leaf: nothing depends on it)."""
+
+
+class Sessions:
+    def __init__(self, work: Workdir) -> None:
+        self.work = work
+        self.repo = work.repo
+        self.lock = self.repo / "requirements" / "monitoring.txt"
+        self.original = self.lock.read_bytes()
+
+    def rows(self, quick: bool) -> Iterator[Row]:
+        (self.repo / "noxfile_plain.py").write_text(PLAIN_NOXFILE, encoding="utf-8")
+        self.work.nox("-s", "monitor", env=self.work.cache("uv"))
+        if quick:
+            variants = {"floor": lambda: self.work.nox("-l"), "warm": self.warm}
+        else:
+            locks = self.lock_variants()
+            variants = {
+                "floor": lambda: self.work.nox("-l"),
+                "seed-after": self.seed_after,
+                "plain": lambda: self.plain(reuse=False),
+                "plain-r": lambda: self.plain(reuse=True),
+                "cold": self.cold,
+                "warm": self.warm,
+                "change": lambda: self.change(locks),
+            }
+        for row in self.work.interleaved(variants):
+            yield Row(NAMES[row.key], row.samples, key=row.key)
+        self.lock.write_bytes(self.original)
+        self.work.nox("-s", "monitor", env=self.work.cache("uv"))
+        yield Row("monitor env on disk (uv)", (du(self.repo / ".nox" / "monitor"),), unit="MB", key="slim-env")
+        if not quick:
+            yield Row("download size of requirements/monitoring.txt", (self.download_size(),), unit="MB")
+
+    # --- the variants: each returns the seconds of what a user would wait for --------------------
+
+    def seed_after(self) -> float:
+        venv = self.work.root / "seed-venv"
+        shutil.rmtree(venv, ignore_errors=True)
+        env = {**self.work.env, **self.work.cache("pip-warm")}
+        python = str(venv / "bin" / "python")
+        steps = [
+            [sys.executable, "-m", "venv", str(venv)],
+            [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(self.lock)],
+            [python, "-m", "mlops.monitoring", "--example"],
+        ]
+        return sum(run(step, cwd=self.repo, env=env).seconds for step in steps)
+
+    def plain(self, *, reuse: bool) -> float:
+        envdir = ".nox-plain-r" if reuse else ".nox-plain"
+        args = ["--envdir", envdir, "--force-venv-backend", "virtualenv", *(["-r"] if reuse else [])]
+        return self.work.nox(*args, "-s", "monitor", noxfile="noxfile_plain.py", env=self.work.cache("pip-warm"))
+
+    def cold(self) -> float:
+        shutil.rmtree(self.repo / ".nox" / "monitor", ignore_errors=True)
+        return self.work.nox("-s", "monitor", env=self.work.cache("uv-cold", fresh=True))
+
+    def warm(self) -> float:
+        return self.work.nox("-s", "monitor", env=self.work.cache("uv"))
+
+    def change(self, locks: tuple[bytes, bytes]) -> float:
+        """Flip the lock between the original and the re-pinned one: each run follows a one-line change."""
+        current = self.lock.read_bytes()
+        self.lock.write_bytes(locks[1] if current == locks[0] else locks[0])
+        return self.warm()
+
+    # --- set-up -------------------------------------------------------------------------------
+
+    def lock_variants(self) -> tuple[bytes, bytes]:
+        """The lock as committed, and the same with REPINNED moved to its previous release."""
+        pin = next(line for line in self.original.decode().splitlines() if line.startswith(f"{REPINNED}=="))
+        version = pin.split("==", 1)[1].split()[0]
+        out = self.work.root / "repinned.txt"
+        command = [
+            sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--universal", "--python-version", "3.11",
+            "--generate-hashes",
+            str(self.repo / "requirements" / "monitoring.in"), "-o", str(out),
+            "--upgrade-package", f"{REPINNED}<{version}",
+        ]  # fmt: skip
+        subprocess.run(command, cwd=self.repo / "requirements", env=self.work.env, check=True)
+        # The compile header names the output file; keep the committed header so only the pin differs.
+        changed = _body(out.read_bytes())
+        assert len(set(_requirements(changed)) ^ set(_requirements(self.original))) == 2, "expected one re-pin"
+        return self.original, _header(self.original) + changed
+
+    def download_size(self) -> float:
+        """What a cold install fetches on this platform: the lock's wheels, as served."""
+        dest = self.work.root / "wheels"
+        pip = getattr(sys, "_base_executable", sys.executable)  # uv envs carry no pip
+        command = [pip, "-m", "pip", "download", "-q", "--no-deps", "--require-hashes", "--disable-pip-version-check"]
+        env = {**self.work.env, **self.work.cache("dl", fresh=True)}
+        run([*command, "-r", str(self.lock), "-d", str(dest)], cwd=self.repo, env=env)
+        return du(dest)
+
+
+def _split(lock: bytes) -> tuple[bytes, bytes]:
+    lines = lock.splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith(b"#"))
+    return b"".join(lines[:first]), b"".join(lines[first:])
+
+
+def _header(lock: bytes) -> bytes:
+    return _split(lock)[0]
+
+
+def _body(lock: bytes) -> bytes:
+    return _split(lock)[1]
+
+
+def _requirements(lock: bytes) -> list[str]:
+    return [line.split()[0] for line in lock.decode().splitlines() if "==" in line and not line.startswith(" ")]
