@@ -106,6 +106,11 @@ def targets(rows: dict[str, Row]) -> Iterator[str]:
         "slim env ≤ 1/50 of the full env on disk (`--full`)", ("slim-env", "full-env"),
         lambda: med["full-env"] / med["slim-env"], lambda x: x >= 50, "1/{:.0f}",
     )  # fmt: skip
+    statistics = tuple(key for key in med if key.startswith("stats-"))
+    yield verdict(
+        "each drift statistic on 100-bin histograms ≤ 1 ms", statistics or ("stats-psi",),
+        lambda: max(med[key] for key in statistics), lambda x: x <= 1, "slowest {:.2f} ms",
+    )  # fmt: skip
     yield verdict(
         "10,000 window files judged in ≤ 5 s",
         ("scale-10000",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import statistics
 from collections.abc import Iterator
@@ -11,6 +12,17 @@ from benchmarks.scale import write_workspace
 
 IMPORT = "import time; t = time.perf_counter(); import {}; print(time.perf_counter() - t)"
 SCALES = (1_000, 10_000, 100_000)
+STATISTICS = """
+import json, random, timeit
+from mlops.monitoring import stats
+rng = random.Random(6)
+ref = [rng.randrange(0, 500) for _ in range(100)]
+cur = [max(c + rng.randrange(-40, 40), 0) for c in ref]
+calls = {"psi": stats.psi, "js_distance": stats.js_distance, "ks_binned": stats.ks_binned,
+         "chi_square": stats.chi_square}
+print(json.dumps({name: min(timeit.repeat(lambda f=f: f(ref, cur), number=200, repeat=5)) / 200
+                  for name, f in calls.items()}))
+"""
 
 
 class Monitor:
@@ -42,9 +54,16 @@ class Monitor:
             "import of `mlflow` (mlflow-skinny), for comparison: not on the REST path": lambda: imported("mlflow"),
         }
         yield from self.work.interleaved(variants)
-        for which, label in (("on", "on"), ("off", "off")):
-            samples = tuple(peaks[which][1:])  # the warm-up round is not counted
-            yield Row(f"monitor peak memory, MLflow checks {label}", samples, unit="MB")
+        for which in ("on", "off"):  # the warm-up round is not counted
+            yield Row(f"monitor peak memory, MLflow checks {which}", tuple(peaks[which][1:]), unit="MB")
+        per_statistic: dict[str, list[float]] = {}
+        for _ in range(self.work.repeat):
+            ran = run([self.python, "-c", STATISTICS], cwd=self.work.repo, env=self.work.env)
+            for name, seconds in json.loads(ran.output).items():
+                per_statistic.setdefault(name, []).append(seconds * 1000)
+        for name, ms in per_statistic.items():
+            label = f"`stats.{name}` on two 100-bin histograms (best of 5x200 calls)"
+            yield Row(label, tuple(ms), unit="ms", key=f"stats-{name}")
         for count in SCALES[:1] if quick else SCALES:
             yield from self.scale(count)
 
