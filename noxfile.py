@@ -4,13 +4,14 @@
 """Sessions: a light ``monitor`` on the slim set, a heavy ``train`` on the full one, and the tools.
 
 Every env is synced by :func:`sync`, which reuses it as long as its inputs are unchanged and
-otherwise makes it match its lock file exactly. ``python noxfile.py ...`` works where nox is not
-installed yet (see :func:`bootstrap`).
+otherwise makes it match its lock file exactly; concurrent runs wait for each other, env by env.
+``python noxfile.py ...`` works where nox is not installed yet (see :func:`bootstrap`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent
 REQUIREMENTS = ROOT / "requirements"
@@ -33,6 +35,7 @@ PRECOMPILE = {"monitoring": ("yaml", "dotenv")}
 Compiling everything would double the slim env on disk for modules that never load."""
 SEED_PACKAGES = frozenset({"pip", "setuptools", "wheel"})
 LOCK_INPUTS = ("monitoring", "dev", "nox", "full")
+PYTHON = "python.exe" if os.name == "nt" else "python"
 
 
 def interpreter_id() -> str:
@@ -45,7 +48,7 @@ def interpreter_id() -> str:
 
 def bootstrap(argv: list[str]) -> int:
     """Run nox from a private env built from requirements/nox.txt (pinned, hashed) once."""
-    python = BOOTSTRAP / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = BOOTSTRAP / ("Scripts" if os.name == "nt" else "bin") / PYTHON
     lock = REQUIREMENTS / "nox.txt"
     key = hashlib.sha256(lock.read_bytes() + interpreter_id().encode()).hexdigest()
     marker = BOOTSTRAP / "bootstrap.sha256"
@@ -135,18 +138,80 @@ def mismatches(location: Path, lock: Path) -> list[str]:
     return problems
 
 
+HELD_LOCKS: dict[Path, IO[str]] = {}
+"""Env locks this process holds; at most one, as nox runs a process's sessions one at a time."""
+
+
+def lock_file(handle: IO[str]) -> None:
+    """Wait for an exclusive lock on ``handle``; the OS drops it if the process dies."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        while True:
+            with contextlib.suppress(OSError):  # LK_LOCK gives up after ten seconds: keep waiting
+                msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+                return
+    else:
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX)
+
+
+def hold_env_lock(location: Path) -> None:
+    """Own the env at ``location`` until :func:`release_env_lock`: only one run creates or syncs it.
+
+    Taking one env's lock first gives up any other this process holds (its session is over), so a
+    process never waits while holding a lock and two runs cannot deadlock.
+    """
+    if location in HELD_LOCKS:
+        return
+    for other in list(HELD_LOCKS):
+        release_env_lock(other)
+    location.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(location.parent / f"{location.name}.lock", "a")  # noqa: SIM115 - held past this call
+    lock_file(handle)
+    HELD_LOCKS[location] = handle
+
+
+def release_env_lock(location: Path) -> None:
+    handle = HELD_LOCKS.pop(location, None)
+    if handle is not None:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        handle.close()
+
+
 @contextlib.contextmanager
 def env_lock(location: Path) -> Iterator[None]:
-    """Serialise syncs of one env between concurrent nox runs on the same checkout."""
+    """Hold the env's lock for a sync, taken here unless its creation already took it."""
+    hold_env_lock(location)
     try:
-        import fcntl
-    except ImportError:  # Windows: no advisory lock, concurrent runs are not supported there
         yield
-        return
-    location.parent.mkdir(parents=True, exist_ok=True)
-    with open(location.parent / f"{location.name}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+    finally:
+        release_env_lock(location)
+
+
+class LockedVirtualEnv(nox.virtualenv.VirtualEnv):
+    """A nox env that is created under its lock, which :func:`sync` then keeps until the env is synced.
+
+    nox creates, or wipes, a session's env before the session function runs, so a lock taken only in
+    :func:`sync` comes too late: two first runs on a fresh checkout both find no env, and the later
+    ``uv venv --clear`` empties the env the earlier run is installing into. Creating under the lock
+    makes create-then-sync one critical section: the second run waits, then finds a built env and
+    reuses it. nox builds envs from the classes in ``nox.virtualenv.ALL_VENVS`` (the table behind
+    ``--force-venv-backend``); registering this subclass there is the one way to run code before
+    creation without patching nox's session runner or giving up its env handling (python=False).
+    """
+
+    def create(self) -> bool:
+        hold_env_lock(Path(self.location))
+        return super().create()
+
+
+for _backend in ("uv", "virtualenv", "venv"):
+    nox.virtualenv.ALL_VENVS[_backend] = functools.partial(LockedVirtualEnv, venv_backend=_backend)
 
 
 def sync(session: nox.Session, lock_name: str) -> None:
@@ -154,7 +219,8 @@ def sync(session: nox.Session, lock_name: str) -> None:
 
     Reused when the lock bytes, interpreter, backend and install arguments are unchanged and the
     env's files are as the last sync left them; synced in place when only the lock changed (uv);
-    rebuilt when the interpreter changed, the env was modified by hand, or an install was cut short.
+    rebuilt when the interpreter changed, the env was modified by hand, or its creation or install was
+    cut short. Runs on one checkout take turns: see :class:`LockedVirtualEnv`.
     """
     venv = session.virtualenv
     if not isinstance(venv, nox.virtualenv.VirtualEnv):
@@ -171,10 +237,14 @@ def sync(session: nox.Session, lock_name: str) -> None:
         if intact and stamp is not None and {k: stamp.get(k) for k in want} == want:
             session.log(f"env matches {lock.name} ({want['key'][:12]}): nothing to install")
             return
+        # nox reuses a folder whose creation was cut short (no pyvenv.cfg, no interpreter): rebuild it.
+        created = (location / "pyvenv.cfg").is_file() and Path(venv.bin, PYTHON).exists()
         fresh = stamp is None and not set(installed(location)) - SEED_PACKAGES  # nothing installed yet
-        rebuild = not fresh and (not intact or stamp.get("interpreter") != want["interpreter"] or backend != "uv")
+        stale = not intact or stamp.get("interpreter") != want["interpreter"] or backend != "uv"
+        rebuild = not created or (not fresh and stale)
         if rebuild:
             session.log("env is stale, modified or half-built: rebuilding it")
+            shutil.rmtree(location, ignore_errors=True)  # uv will not clear a folder that has no pyvenv.cfg
             venv.reuse_existing = False
             venv.create()
         stamp_path.unlink(missing_ok=True)  # an interrupted install leaves no stamp: rebuilt next time
@@ -231,7 +301,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(reuse_venv=True, default=False, tags=["bench"])
 def bench(session: nox.Session) -> None:
-    """Measure warm and cold monitor runs on a temporary copy (-- --quick for a smoke run)."""
+    """The before/after table, measured on a temporary copy (-- --quick, --full, --update-readme)."""
     sync(session, "dev")
     session.run("python", "-m", "benchmarks.bench", *session.posargs)
 

@@ -38,9 +38,13 @@ def clean_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith((*ENV_PREFIXES, "NOX"))}
 
 
+def nox_command(repo: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "nox", "-f", str(repo / "noxfile.py"), *args]
+
+
 def run_nox(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "nox", "-f", str(repo / "noxfile.py"), *args],
+        nox_command(repo, *args),
         cwd=repo,
         env=clean_environ(),
         capture_output=True,
@@ -176,13 +180,26 @@ def test_hand_installed_package_is_removed(repo: Path) -> None:
     assert_env_matches(repo)
 
 
+def uninstall_by_hand(env: Path) -> None:
+    from uv import find_uv_bin
+
+    command = [find_uv_bin(), "pip", "uninstall", "--quiet", "--python", str(env / "bin" / "python"), "pyyaml"]
+    subprocess.run(command, check=True, capture_output=True)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
         pytest.param(
             lambda env: next(env.glob("lib/python3*/site-packages/yaml/__init__.py")).unlink(), id="deleted-file"
         ),
+        pytest.param(
+            lambda env: next(env.glob("lib/python3*/site-packages")).joinpath("extra.pth").write_text("import os\n"),
+            id="added-file",  # a .pth file runs code at every start, and belongs to no package
+        ),
+        pytest.param(uninstall_by_hand, id="uninstalled-package"),
         pytest.param(lambda env: (env / "mlops-env.json").unlink(), id="interrupted-install"),
+        pytest.param(lambda env: (env / "pyvenv.cfg").unlink(), id="interrupted-creation"),  # uv will not --clear it
         pytest.param(lambda env: (env / "mlops-env.json").write_text("{not json"), id="corrupt-stamp"),
     ],
 )
@@ -193,6 +210,7 @@ def test_damaged_env_is_rebuilt(repo: Path, damage: object) -> None:
     assert "rebuilding" in output
     assert "healthy" in output
     assert_env_matches(repo)
+    assert not any((repo / ".nox" / "monitor").glob("lib/python3*/site-packages/extra.pth"))
     assert "nothing to install" in ok(run_nox(repo, "-s", "monitor"))
 
 
