@@ -9,12 +9,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlops.contract import SCHEMAS
+from mlops.contract.signals import rule_errors
 from mlops.contract.validate import validate
 
 
@@ -27,6 +29,8 @@ class Document:
     data: Any = None
     error: str | None = None
     schema_errors: tuple[str, ...] = ()
+    rule_errors: tuple[str, ...] = ()
+    """Contract rules a JSON Schema cannot state (a histogram's shape); the file stays usable as data."""
 
     @property
     def valid(self) -> bool:
@@ -35,6 +39,20 @@ class Document:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Refuse ``{"a": 1, "a": 2}``: parsers disagree on which value wins, so a reader must not pick one."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise _DuplicateKey(f"has the key {json.dumps(twice)[:60]} twice in one object")
+    return found
 
 
 def _finite_float(text: str) -> float:
@@ -85,7 +103,7 @@ def read_bytes(path: Path, *, root: Path, max_bytes: int) -> bytes:
 
 
 def parse_json(raw: bytes, *, finite_later: bool = False) -> Any:
-    """Parse strict JSON (no NaN/Infinity), or raise ``ValueError`` with a located reason.
+    """Parse strict JSON (no NaN/Infinity, no duplicate key), or raise ``ValueError`` with a located reason.
 
     ``finite_later``: a literal such as ``1e400`` may parse to infinity because the caller's schema
     check refuses non-finite numbers wherever one can sit; that saves a Python call per number.
@@ -98,13 +116,42 @@ def parse_json(raw: bytes, *, finite_later: bool = False) -> Any:
         raise ValueError("is empty")
     parse_float = None if finite_later else _finite_float
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=parse_float)
+        data = json.loads(
+            text, parse_constant=_reject_constant, parse_float=parse_float, object_pairs_hook=_unique_keys
+        )
+    except _DuplicateKey as exc:
+        raise ValueError(str(exc)) from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise ValueError("is nested too deeply to be JSON we accept") from None
     except ValueError as exc:  # NaN/Infinity, or an integer with too many digits
         raise ValueError(f"is not valid JSON: {exc}") from None
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(data):
+        raise ValueError("has a \\uD800-\\uDFFF escape without its pair: a string that is not Unicode")
+    return data
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+"""Only a file that escapes a surrogate can hold a lone one: the walk below is for those files alone."""
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """True when a key or string cannot be encoded: it would break every report that quotes it."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def load_json(path: Path, *, root: Path, shown: str, max_bytes: int) -> Document:
@@ -131,7 +178,8 @@ def load_document(path: Path, *, root: Path, shown: str, expect: str, max_bytes:
         errors = validate(data, SCHEMAS[expect])
     except RecursionError:
         errors = ["/: nested too deeply"]
-    return Document(path=path, shown=shown, data=data, schema_errors=tuple(errors))
+    rules = rule_errors(data["signals"]) if not errors and "signals" in data else []
+    return Document(path=path, shown=shown, data=data, schema_errors=tuple(errors), rule_errors=tuple(rules))
 
 
 @functools.lru_cache(maxsize=16)

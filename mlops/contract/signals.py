@@ -8,8 +8,9 @@ file. Bin edges are fixed here so that every window and its baseline share them.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,3 +93,26 @@ class Signals:
             "brightness": self.brightness.to_dict(),
             "latency_ms": {"n": len(ordered), "p50": percentile(50), "p90": percentile(90), "p99": percentile(99)},
         }
+
+
+HISTOGRAMS = ("confidence", "boxes_per_image", "input_width", "input_height", "brightness")
+
+
+def rule_errors(signals: Mapping[str, Any]) -> list[str]:
+    """What the contract says in words and JSON Schema cannot check, on schema-valid ``signals``.
+
+    A histogram has one more edge than counts, in increasing order; no more images are empty than
+    were seen. Each message starts with the JSON pointer concerned, as the schema errors do.
+    """
+    errors: list[str] = []
+    for key in HISTOGRAMS:
+        if key not in signals:
+            continue
+        edges, counts = signals[key]["edges"], signals[key]["counts"]
+        if len(edges) != len(counts) + 1:
+            errors.append(f"/signals/{key}: {len(edges)} edges for {len(counts)} counts, len(counts) + 1 expected")
+        if any(low >= high for low, high in itertools.pairwise(edges)):
+            errors.append(f"/signals/{key}/edges: not in increasing order")
+    if signals["empty_images"] > signals["images"]:
+        errors.append(f"/signals/empty_images: {signals['empty_images']} is more than the {signals['images']} images")
+    return errors

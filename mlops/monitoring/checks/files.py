@@ -56,9 +56,10 @@ def files_match_schema(ctx: Context) -> Iterator[Result]:
     docs = [d for d in ctx.workspace.documents() if d.error is None]
     for doc in docs:
         if doc.schema_errors:
-            more = f" (+{len(doc.schema_errors) - 3} more)" if len(doc.schema_errors) > 3 else ""
-            yield error(f"{doc.shown} does not match its schema: {'; '.join(doc.schema_errors[:3])}{more}", doc.shown)
-    if docs and all(d.valid for d in docs):
+            yield error(f"{doc.shown} does not match its schema: {_first(doc.schema_errors)}", doc.shown)
+        elif doc.rule_errors:
+            yield error(f"{doc.shown} breaks the data contract: {_first(doc.rule_errors)}", doc.shown)
+    if docs and all(d.valid and not d.rule_errors for d in docs):
         yield ok(f"{len(docs)} file(s) match the data contract v1")
 
 
@@ -139,6 +140,11 @@ def _get_time(doc: Document, keys: tuple[str, ...]) -> datetime | None:
     for key in keys:
         node = node.get(key) if isinstance(node, dict) else None
     return parse_timestamp(node)
+
+
+def _first(errors: tuple[str, ...]) -> str:
+    more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+    return "; ".join(errors[:3]) + more
 
 
 def _hours(hours: float) -> str:
