@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,12 @@ from typing import Any
 
 import yaml
 
+from mlops.core.redact import hide_userinfo
+
 Special = Callable[[str, Any, str, Path], Any]
 """(dotted key, value, where, base folder) -> value: for keys whose values need more than a type check."""
+MAX_NUMBER = 1_000_000_000
+"""Numbers above this are refused: larger ones overflow timeouts and time spans (31 years in seconds)."""
 
 
 class ConfigError(Exception):
@@ -56,20 +61,20 @@ class Spec:
         for key, value in layer.items():
             dotted = f"{prefix}{key}"
             if not isinstance(key, str) or key not in target:
-                raise ConfigError(f"{where}: unknown key {dotted!r}{_suggest(str(key), target, prefix)}")
+                raise ConfigError(f"{where}: unknown key {dotted[:80]!r}{_suggest(str(key), target, prefix)}")
             if dotted in self.special:
                 target[key] = self.special[dotted](dotted, value, where, base)
             elif isinstance(target[key], dict):
                 if not isinstance(value, dict):
-                    raise ConfigError(f"{where}: {dotted!r} must be a mapping, got {kind(value)}")
+                    raise ConfigError(f"{where}: {dotted[:80]!r} must be a mapping, got {kind(value)}")
                 self._merge(target[key], value, where=where, base=base, prefix=f"{dotted}.")
             else:
                 target[key] = coerce(dotted, value, self._default(dotted), where)
                 if dotted in self.choices and target[key] not in self.choices[dotted]:
                     options = ", ".join(self.choices[dotted])
-                    raise ConfigError(f"{where}: {dotted!r} must be one of {options}, got {target[key]!r}")
+                    raise ConfigError(f"{where}: {dotted[:80]!r} must be one of {options}, got {kind(target[key])}")
                 if dotted in self.path_keys and target[key] is not None:
-                    target[key] = str(base / Path(target[key]).expanduser())
+                    target[key] = str(base / expand_user(dotted, target[key], where))
 
     def _default(self, dotted: str) -> Any:
         node: Any = self.defaults()
@@ -92,7 +97,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file ({type(exc).__name__})") from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
@@ -106,6 +111,22 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def safe_load(text: str) -> Any:
+    """``yaml.safe_load``, whose constructors also raise ValueError (a 30 February, a 5,000-digit int)."""
+    try:
+        return yaml.safe_load(text)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise yaml.YAMLError(type(exc).__name__) from None
+
+
+def expand_user(key: str, value: str, where: str) -> Path:
+    """``~/x`` as the shell would; ``~nobody/x`` for an unknown user is a refusal, not a RuntimeError."""
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:
+        raise ConfigError(f"{where}: {key!r}: cannot expand {kind(value)} (no such user's home)") from None
+
+
 def _copy(tree: dict[str, Any]) -> dict[str, Any]:
     return {k: _copy(v) if isinstance(v, dict) else v for k, v in tree.items()}
 
@@ -114,11 +135,13 @@ def nest(flat: dict[str, Any], *, where: str) -> dict[str, Any]:
     nested: dict[str, Any] = {}
     for dotted, value in flat.items():
         *parents, leaf = dotted.split(".")
+        if not all((*parents, leaf)):
+            raise ConfigError(f"{where}: {dotted[:80]!r} is not a dotted key like 'drift.windows'")
         node = nested
         for part in parents:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
-                raise ConfigError(f"{where}: {dotted!r} conflicts with another override")
+                raise ConfigError(f"{where}: {dotted[:80]!r} conflicts with another override")
         node[leaf] = value
     return nested
 
@@ -135,11 +158,11 @@ def coerce(key: str, value: Any, default: Any, where: str) -> Any:
         if not isinstance(value, bool):
             raise bad("true or false")
     elif isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise bad("a non-negative integer")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NUMBER:
+            raise bad(f"a non-negative integer up to {MAX_NUMBER:.0e}")
     elif isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
-            raise bad("a non-negative number")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_NUMBER:
+            raise bad(f"a non-negative number up to {MAX_NUMBER:.0e}")
         value = float(value)
     elif isinstance(default, list):
         if isinstance(value, str):
@@ -156,5 +179,16 @@ def _suggest(key: str, target: dict[str, Any], prefix: str) -> str:
     return f" (did you mean {prefix + close[0]!r}?)" if close else ""
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlong = 2, 40
+
+
 def kind(value: Any) -> str:
-    return "null" if value is None else f"{type(value).__name__} {str(value)[:40]!r}"
+    """A short description of a value; bounded, even for YAML aliases that expand a billion times."""
+    if value is None:
+        return "null"
+    try:
+        shown = value if isinstance(value, str) else _SHORT.repr(value)
+    except ValueError:  # an int too long to convert to text at all
+        shown = "..."
+    return f"{type(value).__name__} {hide_userinfo(shown)[:40]!r}"

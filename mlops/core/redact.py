@@ -6,10 +6,18 @@ chance: every URI it shows goes through :func:`safe_uri` first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 SECRET_VARIABLES = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME")
+USERINFO = re.compile(r"(?<=://)[^/?#\s@]*@")
+
+
+def hide_userinfo(text: str) -> str:
+    """``scheme://user:pass@host`` anywhere in ``text`` becomes ``scheme://***@host``: for values that
+    are shown before anyone knows they hold a URI (a config value of the wrong type, say)."""
+    return USERINFO.sub("***@", text)
 
 
 def safe_uri(uri: str) -> str:

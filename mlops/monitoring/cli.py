@@ -7,6 +7,7 @@ the exit status. Everything it calls is pure enough to be tested through :func:`
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import sys
@@ -18,8 +19,8 @@ from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit
 
 from mlops.core.atomic import write_atomic
-from mlops.core.config import ConfigError
-from mlops.core.redact import SECRET_VARIABLES, safe_uri, scrub
+from mlops.core.config import ConfigError, safe_load
+from mlops.core.redact import SECRET_VARIABLES, hide_userinfo, safe_uri, scrub
 from mlops.monitoring.checks import run_checks, selected_checks
 from mlops.monitoring.checks.base import Context
 from mlops.monitoring.checks.mlflow import uri_problem
@@ -86,11 +87,11 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     for item in args.set:
         key, sep, raw = item.partition("=")
         if not sep or not key:
-            raise ConfigError(f"command line: --set {item!r} must look like KEY=VALUE")
+            raise ConfigError(f"command line: --set {item[:60]!r} must look like KEY=VALUE")
         try:
-            overrides[key] = yaml.safe_load(raw) if raw else None
-        except yaml.YAMLError:
-            raise ConfigError(f"command line: --set {key}: value is not valid YAML") from None
+            overrides[key] = safe_load(raw) if raw else None
+        except (yaml.YAMLError, RecursionError):
+            raise ConfigError(f"command line: --set {key[:80]!r}: value is not valid YAML") from None
     for key in ("workspace", "as_of", "format", "output", "fail_on", "select", "ignore"):
         if (value := getattr(args, key)) is not None:
             overrides[key] = value
@@ -189,6 +190,21 @@ def secrets_in(env: Mapping[str, str], argv: Sequence[str] | None = ()) -> list[
     return [s for s in secrets if s] + uri_passwords(env, argv)
 
 
+def scrub_report(report: Report, secrets: Sequence[str]) -> Report:
+    """Secrets out of every text a reporter renders, before it escapes them for JSON, Markdown or a
+    workflow command (where the escaped form would no longer match the secret)."""
+
+    def clean(text: str) -> str:
+        return hide_userinfo(scrub(text, secrets))
+
+    findings = tuple(
+        dataclasses.replace(f, message=clean(f.message), subject=clean(f.subject), title=clean(f.title))
+        for f in report.findings
+    )
+    links = tuple((clean(label), clean(url)) for label, url in report.links)
+    return dataclasses.replace(report, findings=findings, workspace=clean(report.workspace), links=links)
+
+
 def _interrupt(signum: int, frame: object) -> NoReturn:
     raise KeyboardInterrupt
 
@@ -199,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     secrets: list[str] = []
 
     def fail(code: ExitCode, message: str) -> int:
-        sys.stderr.write(scrub(f"mlops monitor: {message}\n", secrets))
+        sys.stderr.write(hide_userinfo(scrub(f"mlops monitor: {message}\n", secrets)))
         return int(code)
 
     try:
@@ -216,16 +232,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = read_environment(cwd, os.environ)
         secrets = secrets_in(env, argv)
         config = load_config(find_config(args, env, cwd), env=env, overrides=overrides_from(args), cwd=cwd)
-        report = evaluate(config, env, cwd, started=started)
+        derived = uri_passwords({**env, "config": config.mlflow.tracking_uri or ""}, argv)
+        secrets += derived
+        report = scrub_report(evaluate(config, env, cwd, started=started), secrets)
         fmt = resolve(config.format, env)
-        text = scrub(REPORTER_BY_NAME[fmt](report), secrets)
+        text = hide_userinfo(scrub(REPORTER_BY_NAME[fmt](report), secrets))
         if fmt == "github":
-            sys.stdout.write(github.mask_commands(uri_passwords(env, argv)))
+            sys.stdout.write(github.mask_commands(dict.fromkeys(derived)))
             github.publish(
                 report,
                 summary_path=env.get("GITHUB_STEP_SUMMARY"),
                 output_path=env.get("GITHUB_OUTPUT"),
-                clean=lambda t: scrub(t, secrets),
+                clean=lambda t: hide_userinfo(scrub(t, secrets)),
             )
         if config.output is None:
             sys.stdout.write(text)

@@ -6,6 +6,7 @@ the monitor's own rules (times, tracking URIs, metric thresholds) and typed, fro
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -114,7 +115,10 @@ def _tracking_uri(key: str, value: Any, where: str, base: Path) -> str | None:
     uri = coerce(key, value, None, where)
     if not isinstance(uri, str) or not uri.startswith("file:") or uri.startswith("file://"):
         return uri if isinstance(uri, str) else None
-    return (base / uri.removeprefix("file:")).resolve().as_uri()
+    try:
+        return (base / uri.removeprefix("file:")).resolve().as_uri()
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop
+        raise ConfigError(f"{where}: {key!r}: the file store path cannot be resolved ({type(exc).__name__})") from None
 
 
 def _thresholds(key: str, value: Any, where: str, base: Path) -> dict[str, str]:
@@ -122,7 +126,7 @@ def _thresholds(key: str, value: Any, where: str, base: Path) -> dict[str, str]:
         raise ConfigError(f"{where}: {key!r} must map metric names to conditions like '>= 0.5', got {kind(value)}")
     for name, condition in value.items():
         if thresholds.parse(condition) is None:
-            raise ConfigError(f"{where}: {key}.{name}: {condition!r} is not a condition like '>= 0.5'")
+            raise ConfigError(f"{where}: {key}.{name[:40]}: {kind(condition)} is not a condition like '>= 0.5'")
     return dict(value)
 
 
@@ -165,3 +169,16 @@ def _build(tree: dict[str, Any], *, source: str) -> Config:
         mlflow=MlflowConfig(**tree["mlflow"]),
         source=source,
     )
+
+
+def to_tree(config: Config) -> dict[str, Any]:
+    """The inverse of :func:`load_config`: plain values that a YAML file can hold and that load back to
+    the same Config (paths and ``file:`` URIs come out absolute, so they mean the same from anywhere)."""
+    tree = dataclasses.asdict(config)
+    del tree["source"]
+    for key in ("workspace", "output"):
+        tree[key] = None if tree[key] is None else str(tree[key])
+    tree["as_of"] = None if config.as_of is None else config.as_of.isoformat()
+    tree["select"], tree["ignore"] = list(config.select), list(config.ignore)
+    tree["mlflow"]["metrics"] = dict(config.mlflow.metrics)
+    return tree

@@ -1,8 +1,11 @@
-"""Every drift statistic against scipy (test env only), on generated histograms, to 1e-9."""
+"""Every drift statistic against scipy (test env only), on generated histograms, to 1e-9; and no input,
+however odd (NaN, infinities, subnormal or 400-digit counts, ragged lengths), crashes one: it answers a
+finite number in its range, or raises ValueError saying what is wrong."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from scipy.spatial.distance import jensenshannon
 
 from mlops.monitoring import stats as ours
 
+EXAMPLES = settings(max_examples=1000, deadline=None)
 COUNTS = st.integers(min_value=0, max_value=10_000)
 
 
@@ -30,7 +34,7 @@ def proportions(counts: list[int]) -> np.ndarray:
     return np.array(counts, dtype=float) / sum(counts)
 
 
-@settings(max_examples=500, deadline=None)
+@EXAMPLES
 @given(histogram_pairs())
 def test_psi_matches_evidently_formula_in_numpy(pair: tuple[list[int], list[int]]) -> None:
     a, b = pair
@@ -38,7 +42,7 @@ def test_psi_matches_evidently_formula_in_numpy(pair: tuple[list[int], list[int]
     assert ours.psi(a, b) == pytest.approx(float(np.sum((q - p) * np.log(q / p))), abs=1e-9)
 
 
-@settings(max_examples=500, deadline=None)
+@EXAMPLES
 @given(histogram_pairs())
 def test_js_distance_matches_scipy_base_2(pair: tuple[list[int], list[int]]) -> None:
     a, b = pair
@@ -47,7 +51,7 @@ def test_js_distance_matches_scipy_base_2(pair: tuple[list[int], list[int]]) -> 
     assert 0 <= ours.js_distance(a, b) <= 1
 
 
-@settings(max_examples=500, deadline=None)
+@EXAMPLES
 @given(histogram_pairs())
 def test_binned_ks_matches_scipy_on_the_expanded_samples(pair: tuple[list[int], list[int]]) -> None:
     a, b = pair
@@ -59,7 +63,7 @@ def test_binned_ks_matches_scipy_on_the_expanded_samples(pair: tuple[list[int], 
     assert p == pytest.approx(float(special.kolmogorov(d * math.sqrt(en))), abs=1e-9)
 
 
-@settings(max_examples=500, deadline=None)
+@EXAMPLES
 @given(histogram_pairs())
 def test_chi_square_matches_scipy_contingency(pair: tuple[list[int], list[int]]) -> None:
     a, b = pair
@@ -95,3 +99,50 @@ def test_single_bin_histograms_show_no_drift() -> None:
     assert ours.js_distance([5], [9]) == pytest.approx(0.0)
     assert ours.ks_binned([5], [9]) == (0.0, 1.0)
     assert ours.chi_square([5], [9]) == (0.0, 1.0)
+
+
+Statistic = Callable[[Sequence[float], Sequence[float]], float | tuple[float, float]]
+FUNCTIONS: list[Statistic] = [ours.psi, ours.js_distance, ours.ks_binned, ours.chi_square]
+PLAUSIBLE = st.one_of(st.integers(0, 10**12), st.floats(1e-6, 1e12), st.just(0.0))
+"""Counts a producer could write: whole or fractional (weighted, down to a millionth), up to a trillion."""
+ANYTHING = st.one_of(st.floats(), st.integers(), st.integers(-(10**400), 10**400), st.sampled_from([5e-324, 1e308]))
+"""Everything a JSON file can hold as a number, and the float extremes."""
+
+
+def answers_or_refuses(function: Statistic, a: list[float], b: list[float]) -> None:
+    """The contract every statistic keeps: a finite value in its range, or a ValueError with a message."""
+    try:
+        result = function(a, b)
+    except ValueError as exc:
+        assert str(exc)
+        return
+    values: tuple[float, ...] = result if isinstance(result, tuple) else (result,)
+    assert all(isinstance(v, float) and math.isfinite(v) and v >= 0 for v in values), (function.__name__, values)
+    if function is ours.js_distance:
+        assert values[0] <= 1
+    if function is ours.ks_binned:
+        assert values[0] <= 1 + 1e-12 and values[1] <= 1
+    if function is ours.chi_square:
+        assert values[1] <= 1
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.__name__)
+@EXAMPLES
+@given(a=st.lists(PLAUSIBLE, max_size=30), b=st.lists(PLAUSIBLE, max_size=30))
+def test_plausible_counts_give_a_finite_answer_or_a_value_error(
+    function: Statistic, a: list[float], b: list[float]
+) -> None:
+    answers_or_refuses(function, a, b)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="mlops/monitoring/stats.py (not this test's owner) crashes on 400-digit integer counts (OverflowError), "
+    "subnormal counts (ZeroDivisionError in chi_square and kolmogorov_sf) and sums past 1.8e308 (NaN); "
+    "see issue #7: refuse non-finite totals in _check and avoid the underflowing products",
+)
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.__name__)
+@EXAMPLES
+@given(a=st.lists(ANYTHING, max_size=30), b=st.lists(ANYTHING, max_size=30))
+def test_any_numbers_give_a_finite_answer_or_a_value_error(function: Statistic, a: list[float], b: list[float]) -> None:
+    answers_or_refuses(function, a, b)

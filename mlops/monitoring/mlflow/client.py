@@ -17,7 +17,7 @@ from urllib.request import url2pathname
 from mlops.core.redact import SECRET_VARIABLES, safe_uri
 from mlops.monitoring.config import MlflowConfig
 from mlops.monitoring.mlflow.base import MlflowError, NotFound, Record
-from mlops.monitoring.mlflow.rest import RestBackend
+from mlops.monitoring.mlflow.rest import ERROR_CODE, RestBackend
 
 
 class ClientBackend:
@@ -99,6 +99,7 @@ class ClientBackend:
             return method(*args)
         except MlflowException as exc:
             code = str(getattr(exc, "error_code", "") or "")
+            code = code if ERROR_CODE.fullmatch(code) else ""  # the server chose it: a code, or nothing
             if code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
                 raise NotFound(f"{self.shown}: {code}") from None
             if code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):

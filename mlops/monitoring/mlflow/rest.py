@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import re
 import socket
 import ssl
 import time
@@ -24,6 +25,10 @@ API = "/api/2.0/mlflow"
 MAX_BODY = 8 * 1024 * 1024
 RETRY_DELAYS = (0.2, 0.5)
 """Pauses before retrying a 5xx answer, while time remains; never a process-wide retry storm."""
+ERROR_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+VERSION = re.compile(r"\d[0-9A-Za-z.+-]{0,39}")
+"""What the server may put in a finding: MLflow's error codes and version numbers. Anything else it
+sends (a body that echoes the Authorization header, say) is counted, never shown."""
 
 
 class RestBackend:
@@ -61,8 +66,9 @@ class RestBackend:
     def server_version(self) -> str:
         health = self._get("/health", raw=True)
         if health.strip().upper() != "OK":
-            raise MlflowError("unhealthy", f"{self.shown}/health answered {health[:40]!r}, not OK")
-        return str(self._get("/version", raw=True)).strip()[:40]
+            raise MlflowError("unhealthy", f"{self.shown}/health answered {len(health)} characters, not OK")
+        version = str(self._get("/version", raw=True)).strip()
+        return version if VERSION.fullmatch(version) else f"(unrecognised /version answer, {len(version)} characters)"
 
     def experiment(self, name: str) -> Record:
         exp = self._api("/experiments/get-by-name", experiment_name=name)["experiment"]
@@ -124,6 +130,7 @@ class RestBackend:
             code = json.loads(body).get("error_code", "")
         except (ValueError, AttributeError, RecursionError):
             code = ""
+        code = code if isinstance(code, str) and ERROR_CODE.fullmatch(code) else ""
         if status == 404 or code == "RESOURCE_DOES_NOT_EXIST":
             return NotFound(f"{where}: not found")
         if status == 400 and code == "INVALID_PARAMETER_VALUE":
