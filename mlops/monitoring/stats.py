@@ -23,9 +23,15 @@ EPSILON = 0.0001
 def _check(reference: Sequence[float], current: Sequence[float]) -> tuple[float, float]:
     if len(reference) != len(current) or not reference:
         raise ValueError(f"the histograms have {len(reference)} and {len(current)} bins")
-    if any(c < 0 or not math.isfinite(c) for c in (*reference, *current)):
+    try:  # an integer of hundreds of digits (valid JSON) does not fit a float
+        counts = [float(c) for c in (*reference, *current)]
+    except OverflowError:
+        raise ValueError("a count is too large for a float") from None
+    if any(c < 0 or not math.isfinite(c) for c in counts):
         raise ValueError("a count is negative or not finite")
-    n, m = float(sum(reference)), float(sum(current))
+    n, m = sum(counts[: len(reference)]), sum(counts[len(reference) :])
+    if not math.isfinite(n + m):
+        raise ValueError("the counts add up past the range of a float")
     if n == 0 or m == 0:
         raise ValueError("one side has no observation")
     return n, m
@@ -45,11 +51,10 @@ def js_distance(reference: Sequence[float], current: Sequence[float]) -> float:
     divergence = 0.0
     for r, c in zip(reference, current, strict=True):
         p, q = r / n, c / m
-        mid = (p + q) / 2
-        if p > 0:
-            divergence += p * math.log2(p / mid) / 2
+        if p > 0:  # p / mid as 2p / (p + q): the midpoint of two subnormal numbers can round to 0
+            divergence += p * math.log2(2 * p / (p + q)) / 2
         if q > 0:
-            divergence += q * math.log2(q / mid) / 2
+            divergence += q * math.log2(2 * q / (p + q)) / 2
     return math.sqrt(max(divergence, 0.0))
 
 
@@ -61,12 +66,12 @@ def ks_binned(reference: Sequence[float], current: Sequence[float]) -> tuple[flo
         cdf_r += r / n
         cdf_c += c / m
         gap = max(gap, abs(cdf_r - cdf_c))
-    return gap, kolmogorov_sf(gap * math.sqrt(n * m / (n + m)))
+    return gap, kolmogorov_sf(gap * math.sqrt(n / (n + m) * m))  # n * m alone may overflow
 
 
 def kolmogorov_sf(x: float) -> float:
     """P(K > x) for Kolmogorov's limiting distribution (scipy.special.kolmogorov)."""
-    if x <= 0:
+    if x < 0.1:  # 1 - P(K <= 0.1), and P(K <= 0.1) is about 1e-52: below a double's resolution of 1
         return 1.0
     if x < 1.18:  # the theta-function form converges fast for small x
         t = math.exp(-(math.pi**2) / (8 * x * x))
@@ -87,8 +92,13 @@ def chi_square(reference: Sequence[float], current: Sequence[float]) -> tuple[fl
     for r, c in cells:
         column = r + c
         for observed, row in ((r, n), (c, m)):
-            expected = row * column / total
-            statistic += (observed - expected) ** 2 / expected
+            expected = row / total * column  # in this order neither product nor quotient overflows
+            if expected == 0:
+                raise ValueError("the counts are too small to compare")
+            diff = observed - expected
+            statistic += diff * (diff / expected)
+    if not math.isfinite(statistic):
+        raise ValueError("the counts are too far apart for a finite statistic")
     return statistic, chi2_sf(statistic, len(cells) - 1)
 
 

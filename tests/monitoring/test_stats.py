@@ -135,12 +135,6 @@ def test_plausible_counts_give_a_finite_answer_or_a_value_error(
     answers_or_refuses(function, a, b)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mlops/monitoring/stats.py (not this test's owner) crashes on 400-digit integer counts (OverflowError), "
-    "subnormal counts (ZeroDivisionError in chi_square and kolmogorov_sf) and sums past 1.8e308 (NaN); "
-    "see issue #7: refuse non-finite totals in _check and avoid the underflowing products",
-)
 @pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.__name__)
 @EXAMPLES
 @given(a=st.lists(ANYTHING, max_size=30), b=st.lists(ANYTHING, max_size=30))
