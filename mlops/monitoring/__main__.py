@@ -1,5 +1,21 @@
-"""``python -m mlops.monitoring``."""
+"""``python -m mlops.monitoring``: SIGINT and SIGTERM exit 130, without a traceback, from the first line.
 
-from mlops.monitoring.cli import main
+:func:`~mlops.monitoring.cli.main` handles them while it runs; this covers the imports before it.
+"""
+
+import signal
+import sys
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+signal.signal(signal.SIGTERM, _interrupted)
+try:
+    from mlops.monitoring.cli import main
+except KeyboardInterrupt:
+    sys.stderr.write("mlops monitor: interrupted; no report was written\n")
+    raise SystemExit(130) from None
 
 raise SystemExit(main())

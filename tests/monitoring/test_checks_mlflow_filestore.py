@@ -118,3 +118,33 @@ def test_a_missing_store_is_a_finding_and_is_not_created(
         assert "does not exist (nothing was created)" in outcome.out
         assert not missing.exists()
     assert not (Path(os.getcwd()) / "mlruns").exists()
+
+
+@pytest.mark.parametrize("hostile", ["fifo", "huge", "link-out"])
+def test_a_hostile_store_file_is_a_finding_naming_it(
+    run_monitor: RunMonitor, workspace: Path, example_store: Path, tmp_path: Path, hostile: str
+) -> None:
+    """The store is read like the workspace: a FIFO never blocks, a 200 MB file is refused by size
+    before it is read, a link out of the store is not followed."""
+    meta = example_store / "models" / "shapes-detector" / "meta.yaml"  # the registered model MON304 reads
+    meta.unlink()
+    if hostile == "fifo":
+        os.mkfifo(meta)
+    elif hostile == "huge":
+        with meta.open("wb") as fh:
+            fh.truncate(200 * 2**20)  # sparse: no 200 MB written, and none may be read
+    else:
+        outside = tmp_path / "outside.yaml"
+        outside.write_text("name: elsewhere\n", encoding="utf-8")
+        meta.symlink_to(outside)
+    before = snapshot(example_store) if hostile != "huge" else None
+    outcome = run_monitor(
+        "--config", EXAMPLE_CONFIG, "--workspace", workspace, "--tracking-uri", example_store.as_uri(),
+        "--format", "json", "--set", "mlflow.client=filestore",
+    )  # fmt: skip
+    assert outcome.code == 1 and "Traceback" not in outcome.text
+    errors = [f["message"] for f in report(outcome)["findings"] if f["severity"] == "error"]
+    name = meta.relative_to(example_store).as_posix()
+    assert any(name in message for message in errors), errors
+    if before is not None:
+        assert snapshot(example_store) == before

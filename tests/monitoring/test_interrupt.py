@@ -89,3 +89,23 @@ def test_an_uninterrupted_run_of_the_same_command_does_write_the_report(workspac
     assert proc.returncode == ExitCode.FINDINGS, err
     assert output.read_text(encoding="utf-8").startswith("{")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "ws"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_monitor_is_still_importing_exits_130(signum: signal.Signals) -> None:
+    """``python -m mlops.monitoring`` as run by runpy, with the signal raised at the very import of the
+    CLI (before main() installs its own handler): deterministic, where a timed kill would be a race."""
+    code = f"""
+import builtins, os, runpy
+real = builtins.__import__
+def importing(name, *args, **kwargs):
+    if name == "mlops.monitoring.cli":
+        os.kill(os.getpid(), {int(signum)})
+    return real(name, *args, **kwargs)
+builtins.__import__ = importing
+runpy.run_module("mlops.monitoring", run_name="__main__")
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=WAIT)
+    assert (done.returncode, done.stdout) == (ExitCode.INTERRUPTED, "")
+    assert done.stderr == "mlops monitor: interrupted; no report was written\n"

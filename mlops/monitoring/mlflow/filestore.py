@@ -25,6 +25,7 @@ from urllib.request import url2pathname
 
 import yaml
 
+from mlops.contract.reader import read_bytes
 from mlops.core.redact import safe_uri
 from mlops.monitoring.config import MlflowConfig
 from mlops.monitoring.mlflow.base import MlflowError, NotFound, Record
@@ -84,7 +85,7 @@ class FileStoreBackend:
             raise NotFound(f"run {run_id!r}: not found")
         for base in (self.root, self.root / ".trash"):
             for exp in self._experiment_dirs(base):
-                if (exp / run_id / "meta.yaml").is_file():
+                if _has_meta(exp / run_id):
                     return self._run_record(exp / run_id)
         raise NotFound(f"run {run_id}: not found")
 
@@ -133,25 +134,25 @@ class FileStoreBackend:
         self._check_time()
         if not base.is_dir():
             return []
-        return [p for p in sorted(base.iterdir()) if p.name.isdigit() and (p / "meta.yaml").is_file()]
+        return [p for p in sorted(base.iterdir()) if p.name.isdigit() and _has_meta(p)]
 
     def _model_dir(self, name: str) -> Path:
         folder = self.root / "models" / name
-        if "/" in name or name in (".", "..") or not (folder / "meta.yaml").is_file():
+        if "/" in name or name in (".", "..") or not _has_meta(folder):
             raise NotFound(f"registered model {name!r}: not found")
         return folder
 
     def _read(self, path: Path, *, missing: str) -> str:
+        """The file's text, read as the workspace's files are: size checked before reading, in chunks
+        (no 16 MiB buffer per small file), regular files only (a FIFO would block), never outside the store."""
         self._check_time()
         try:
-            with open(path, "rb") as fh:
-                raw = fh.read(MAX_FILE + 1)
-        except FileNotFoundError:
-            raise NotFound(f"{missing}: not found") from None
-        except OSError as exc:
-            raise MlflowError("unreadable", f"{self.shown}: a store file cannot be read ({exc.strerror})") from None
-        if len(raw) > MAX_FILE:
-            raise MlflowError("too-large", f"{self.shown}: a store file is over {MAX_FILE:,} bytes")
+            raw = read_bytes(path, root=self.root, max_bytes=MAX_FILE)
+        except ValueError as exc:
+            if str(exc) == "does not exist":
+                raise NotFound(f"{missing}: not found") from None
+            name = path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else path.name
+            raise MlflowError("unreadable", f"{self.shown}: store file {name} {exc}") from None
         return raw.decode("utf-8", "replace")
 
     def _yaml(self, path: Path) -> dict[str, Any]:
@@ -162,3 +163,9 @@ class FileStoreBackend:
         if not isinstance(data, dict):
             raise MlflowError("bad-store", f"{self.shown}: {path.relative_to(self.root)} is not a mapping")
         return data
+
+
+def _has_meta(folder: Path) -> bool:
+    """An entry MLflow would list: its meta.yaml exists, whatever it is; reading it says if it is usable
+    (a FIFO or a link out of the store is then a finding that names it, not "not found")."""
+    return os.path.lexists(folder / "meta.yaml")
