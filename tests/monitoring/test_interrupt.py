@@ -106,6 +106,7 @@ builtins.__import__ = importing
 runpy.run_module("mlops.monitoring", run_name="__main__")
 """
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIXES)}
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=WAIT)
+    command = [sys.executable, "-c", code]
+    done = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=WAIT)
     assert (done.returncode, done.stdout) == (ExitCode.INTERRUPTED, "")
     assert done.stderr == "mlops monitor: interrupted; no report was written\n"
