@@ -11,7 +11,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,19 +51,40 @@ class Ran:
     output: str
 
 
+LAUNCHER = """
+import os, sys, time
+out, command = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(command[0], command)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+elapsed = time.perf_counter() - start
+with open(out, "w") as fh:
+    fh.write(f"{elapsed} {usage.ru_maxrss}")
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+"""Forks the measured command from a small process: Linux carries a process's peak RSS across fork and
+exec, so a child forked by this (larger) harness would report at least the harness's own peak."""
+MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+
+
 def run(command: Sequence[str], *, cwd: Path, env: dict[str, str], ok: Sequence[int] = (0,)) -> Ran:
-    """Run a child to completion: its wall time and its own peak RSS (``wait4``, not the children's)."""
-    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    """Run a child to completion: its wall time and its own peak RSS (``wait4`` in a small launcher)."""
+    with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "out", "w+", encoding="utf-8", errors="replace") as out:
+        measured = Path(tmp) / "measured"
+        launcher = [sys.executable, "-S", "-c", LAUNCHER, str(measured), *command]
+        returncode = subprocess.run(launcher, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
         out.seek(0)
         text = out.read()
-    if proc.returncode not in ok:
-        raise SystemExit(f"bench: {' '.join(command)} exited {proc.returncode}:\n{text[-3000:]}")
-    return Ran(elapsed, usage.ru_maxrss / 1024, proc.returncode, text)
+        if returncode.returncode not in ok or not measured.exists():
+            raise SystemExit(f"bench: {' '.join(command)} exited {returncode.returncode}:\n{text[-3000:]}")
+        seconds, maxrss = measured.read_text(encoding="utf-8").split()
+    return Ran(float(seconds), int(maxrss) * MAXRSS_UNIT / 2**20, returncode.returncode, text)
 
 
 def du(path: Path) -> float:
