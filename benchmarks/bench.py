@@ -140,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="measured rounds after one warm-up (default 5)")
     parser.add_argument("--only", action="append", choices=GROUPS, help="measure only these groups of rows")
     parser.add_argument("--full", action="store_true", help="also the seed's before: the full set (gigabytes)")
-    parser.add_argument("--full-repeat", type=int, default=1, help="fresh full installs to time (default 1)")
+    parser.add_argument(
+        "--full-repeat", type=int, help="fresh full installs to time (default: --repeat; minutes and GBs each)"
+    )
     parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
     args = parser.parse_args(argv)
     if args.update_readme and (args.quick or args.only):
@@ -167,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             "replay": lambda: replay_rows(work, args.quick),
             "mlflow": lambda: MlflowRows(work).rows(args.quick),
         }
-        chosen = [sources[g] for g in groups] + ([lambda: full.rows(work, args.full_repeat)] if args.full else [])
+        chosen = [sources[g] for g in groups] + ([lambda: full.rows(work, args.full_repeat or repeat)] if args.full else [])
         for source in chosen:
             for row in source():
                 rows[row.key or row.name] = row

@@ -1,6 +1,7 @@
 """The seed's "before": the full training set (requirements/full.txt) into a fresh env, behind ``--full``.
 
-Gigabytes and minutes per run, so it runs ``--full-repeat`` times (default 1), without a warm-up.
+Gigabytes and minutes per run: ``--full-repeat`` fresh installs (default: ``--repeat``), each from an
+empty pip cache, so there is nothing for a warm-up round to warm.
 pip installs it, as ``nox -s train`` does (uv would fetch the CUDA build of torch, ignoring a
 machine's own wheel mirror).
 """
