@@ -169,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
             "replay": lambda: replay_rows(work, args.quick),
             "mlflow": lambda: MlflowRows(work).rows(args.quick),
         }
-        chosen = [sources[g] for g in groups] + ([lambda: full.rows(work, args.full_repeat or repeat)] if args.full else [])
+        if args.full:
+            sources["full"] = lambda: full.rows(work, args.full_repeat or repeat)
+        chosen = [sources[g] for g in (*groups, *(["full"] if args.full else []))]
         for source in chosen:
             for row in source():
                 rows[row.key or row.name] = row
