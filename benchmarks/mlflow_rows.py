@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import subprocess
 import sys
@@ -50,8 +51,13 @@ class MlflowRows:
         finally:
             server.terminate()
             server.wait(timeout=15)
-        for label, target in self.hostile():
-            yield Row(f"monitor against {label}, default 10 s budget", (self.monitor(target),))
+        with self.hostile() as targets:
+            yield from self.work.interleaved(
+                {
+                    f"monitor against {label}, default 10 s budget": functools.partial(self.monitor, target)
+                    for label, target in targets.items()
+                }
+            )
 
     @staticmethod
     def wait_healthy(uri: str) -> None:
@@ -83,18 +89,14 @@ class MlflowRows:
         return "bench", "shapes-detector-bench"
 
     @staticmethod
-    def hostile() -> Iterator[tuple[str, str]]:
+    @contextlib.contextmanager
+    def hostile() -> Iterator[dict[str, str]]:
+        """Three servers that never answer well, alive together so that their rows interleave."""
         import http.server
         import socket
         import threading
 
         from tests.conftest import free_port
-
-        yield "a closed port", f"http://127.0.0.1:{free_port()}"
-        with socket.socket() as silent:
-            silent.bind(("127.0.0.1", 0))
-            silent.listen(8)  # accepts into the backlog, never answers
-            yield "a listener that never answers", f"http://127.0.0.1:{silent.getsockname()[1]}"
 
         class Unavailable(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -106,7 +108,14 @@ class MlflowRows:
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            yield "a server answering 503 forever", f"http://127.0.0.1:{server.server_address[1]}"
-        finally:
-            server.shutdown()
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(64)  # accepts into the backlog, never answers
+            try:
+                yield {
+                    "a closed port": f"http://127.0.0.1:{free_port()}",
+                    "a listener that never answers": f"http://127.0.0.1:{silent.getsockname()[1]}",
+                    "a server answering 503 forever": f"http://127.0.0.1:{server.server_address[1]}",
+                }
+            finally:
+                server.shutdown()

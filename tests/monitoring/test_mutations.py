@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -177,7 +178,7 @@ def test_a_mutated_file_is_a_finding_never_a_crash(
 ) -> None:
     if mutation.unreadable and os.geteuid() == 0:
         TALLY.skipped += 1
-        pytest.skip("root reads a file whatever its mode: chmod 000 cannot make it unreadable here")
+        pytest.skip("root reads any file: test_no_read_permission_as_root_is_judged_as_nobody runs this case")
     root, config = build(target.scenario, tmp_path)
     if not mutation.apply(root / target.shown, tmp_path / "outside"):
         TALLY.skipped += 1
@@ -264,3 +265,45 @@ def test_found_by_mutation(run_monitor: RunMonitor, tmp_path: Path, shown: str, 
     assert outcome.code == ExitCode.FINDINGS, outcome.text[-2000:]
     errors = [f for f in json.loads(outcome.out)["findings"] if f["severity"] == "error"]
     assert [f for f in errors if f["subject"] == shown and words in f["message"]], errors
+
+
+NO_READ = next(m for m in MUTATIONS if m.unreadable)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="not root: the main suite's no-read-permission case runs itself")
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: f"{t.scenario}:{t.shown}")
+def test_no_read_permission_as_root_is_judged_as_nobody(tmp_path: Path, target: Target) -> None:
+    """Root reads any file, so there the monitor drops to uid 65534 after its imports (the kernel, not a
+    mock, refuses the read): the no-read-permission mutation then runs on every file like the others."""
+    from tests.monitoring.test_checks_files import run_as_nobody
+
+    shared = Path(tempfile.mkdtemp(dir="/tmp", prefix="mlops-nobody-"))  # pytest's tmp_path is private to root
+    try:
+        shared.chmod(0o755)
+        root, _ = build(target.scenario, shared)
+        NO_READ.apply(root / target.shown, tmp_path / "outside")
+        before = state(root, NO_READ)
+        config = shared / "nobody.yaml"  # MLflow left unconfigured: the file checks are at stake
+        config.write_text(f'workspace: ws\nas_of: "{_as_of(target.scenario, root)}"\n', encoding="utf-8")
+        outcome = run_as_nobody(shared, "--config", str(config), "--format", "json")
+        assert outcome.out.startswith("{"), outcome.text[-2000:]
+        assert "Traceback" not in outcome.text and state(root, NO_READ) == before
+        about = named(json.loads(outcome.out)["findings"], target.shown)
+        assert any("Permission denied" in f["message"] for f in about), about
+        if target.peer:
+            assert outcome.code == ExitCode.OK and any(f["check"] == "MON503" for f in about)
+        else:
+            assert outcome.code == ExitCode.FINDINGS and any(f["severity"] == "error" for f in about)
+    finally:
+        for folder, _, files in os.walk(shared):
+            for name in files:
+                (Path(folder) / name).chmod(0o644)
+        shutil.rmtree(shared)
+
+
+def _as_of(scenario: str, root: Path) -> str:
+    """The time each scenario is judged at: the example's pinned as_of, or just after the trained window."""
+    if scenario != "trained":
+        return "2026-11-20T12:05:00Z"
+    ends = [parse_timestamp(json.loads(p.read_bytes())["window"]["end"]) for p in (root / "windows").glob("*.json")]
+    return format_timestamp(max(e for e in ends if e is not None) + timedelta(minutes=5))
