@@ -33,3 +33,19 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_every_check_is_documented() -> None:
     for check in REGISTRY:
         assert f"| {check.id} |" in README, f"{check.id} is missing from the README's check table"
+
+
+def test_the_before_after_block_is_the_harness_output() -> None:
+    """Between the bench markers stands what ``nox -s bench -- --full --update-readme`` wrote: its header,
+    its table with every group of rows, its targets; the markers appear once, so nothing else is there."""
+    from benchmarks.bench import END, START
+
+    assert README.count(START) == 1 and README.count(END) == 1
+    block = README.split(START, 1)[1].split(END, 1)[0].strip()
+    lines = block.splitlines()
+    assert re.fullmatch(r"Measured \d{4}-\d{2}-\d{2} on .+ by `nox -s bench -- --full`; median .+", lines[0]), lines[0]
+    assert lines[2] == "| measurement | value | time vs seed's after |"
+    for row in ("**seed's after**", "this project, warm", "**before**", "100,000 window files", "workflow replayed"):
+        assert any(row in line for line in lines if line.startswith("| ")), f"no {row!r} row"
+    assert "Targets:" in lines
+    assert not re.search(r"n/a|not measured in this run", block)
