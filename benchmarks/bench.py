@@ -14,6 +14,7 @@ import argparse
 import os
 import platform
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -31,10 +32,8 @@ QUICK_GROUPS = ("sessions", "monitor")
 TIMES_WITH_RATIO = frozenset({"seed-after", "plain", "plain-r", "cold", "warm", "change", "full"})
 
 
-def replay_rows(work: Workdir, quick: bool) -> Iterator[Row]:
+def replay_rows(work: Workdir) -> Iterator[Row]:
     """The monitor workflow's job, from checkout to the monitor's exit, on a simulated runner."""
-    import shutil
-
     from benchmarks.replay import Runner
 
     workflow = ROOT / ".github" / "workflows" / "monitor.yml"
@@ -166,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         sources: dict[str, Callable[[], Iterator[Row]]] = {
             "sessions": lambda: Sessions(work).rows(args.quick),
             "monitor": lambda: Monitor(work).rows(args.quick),
-            "replay": lambda: replay_rows(work, args.quick),
+            "replay": lambda: replay_rows(work),
             "mlflow": lambda: MlflowRows(work).rows(args.quick),
         }
         if args.full:

@@ -120,9 +120,11 @@ class Sessions:
         ]  # fmt: skip
         subprocess.run(command, cwd=self.repo / "requirements", env=self.work.env, check=True)
         # The compile header names the output file; keep the committed header so only the pin differs.
-        changed = _body(out.read_bytes())
-        assert len(set(_requirements(changed)) ^ set(_requirements(self.original))) == 2, "expected one re-pin"
-        return self.original, _header(self.original) + changed
+        header, _ = _split(self.original)
+        _, changed = _split(out.read_bytes())
+        if len(set(_requirements(changed)) ^ set(_requirements(self.original))) != 2:
+            raise SystemExit(f"bench: re-pinning {REPINNED} changed more than one requirement")
+        return self.original, header + changed
 
     def download_size(self) -> float:
         """What a cold install fetches on this platform: the lock's wheels, as served."""
@@ -135,17 +137,10 @@ class Sessions:
 
 
 def _split(lock: bytes) -> tuple[bytes, bytes]:
+    """(comment header, requirements) of a compiled lock."""
     lines = lock.splitlines(keepends=True)
     first = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith(b"#"))
     return b"".join(lines[:first]), b"".join(lines[first:])
-
-
-def _header(lock: bytes) -> bytes:
-    return _split(lock)[0]
-
-
-def _body(lock: bytes) -> bytes:
-    return _split(lock)[1]
 
 
 def _requirements(lock: bytes) -> list[str]:

@@ -48,10 +48,12 @@ class _DuplicateKey(ValueError):
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """Refuse ``{"a": 1, "a": 2}``: parsers disagree on which value wins, so a reader must not pick one."""
     found = dict(pairs)
-    if len(found) != len(pairs):
+    if len(found) != len(pairs):  # rare: only then look for the key that came twice
         seen: set[str] = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-        raise _DuplicateKey(f"has the key {json.dumps(twice)[:60]} twice in one object")
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(f"has the key {json.dumps(key)[:60]} twice in one object")
+            seen.add(key)
     return found
 
 

@@ -95,7 +95,8 @@ class Signals:
         }
 
 
-HISTOGRAMS = ("confidence", "boxes_per_image", "input_width", "input_height", "brightness")
+HISTOGRAMS = ("confidence", "boxes_per_image", "brightness", "input_width", "input_height")
+"""The histogram signals, in the order the drift checks report them."""
 
 
 def rule_errors(signals: Mapping[str, Any]) -> list[str]:

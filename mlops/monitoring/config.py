@@ -6,7 +6,6 @@ the monitor's own rules (times, tracking URIs, metric thresholds) and typed, fro
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -169,16 +168,3 @@ def _build(tree: dict[str, Any], *, source: str) -> Config:
         mlflow=MlflowConfig(**tree["mlflow"]),
         source=source,
     )
-
-
-def to_tree(config: Config) -> dict[str, Any]:
-    """The inverse of :func:`load_config`: plain values that a YAML file can hold and that load back to
-    the same Config (paths and ``file:`` URIs come out absolute, so they mean the same from anywhere)."""
-    tree = dataclasses.asdict(config)
-    del tree["source"]
-    for key in ("workspace", "output"):
-        tree[key] = None if tree[key] is None else str(tree[key])
-    tree["as_of"] = None if config.as_of is None else config.as_of.isoformat()
-    tree["select"], tree["ignore"] = list(config.select), list(config.ignore)
-    tree["mlflow"]["metrics"] = dict(config.mlflow.metrics)
-    return tree

@@ -37,6 +37,11 @@ class Workspace:
         ends = [(parse_timestamp(d.data["window"]["end"]), d) for d in self.windows if d.valid]
         return tuple(sorted(((end, d) for end, d in ends if end is not None), key=lambda pair: pair[0]))
 
+    @property
+    def judged(self) -> list[Document]:
+        """The windows drift judges, oldest first: those :func:`load_workspace` kept the signals of."""
+        return [d for _, d in self.by_end if "signals" in d.data]
+
 
 def load_workspace(config: Config) -> Workspace:
     root = config.workspace
@@ -91,11 +96,11 @@ def load_workspace(config: Config) -> Workspace:
 
 
 def _load_windows(folder: Path, names: list[str], *, root: Path, config: Config) -> list[Document]:
-    """Read every window, keeping the signals of only those drift will judge.
+    """Read every window, keeping the signals of only those drift will judge (:attr:`Workspace.judged`).
 
     Freshness, schema and timestamps need every file; drift needs the newest ``drift.windows``
-    (after ``drift.since``). Dropping the other windows' signals as soon as a newer one is read
-    keeps memory flat however many files the folder holds (the same newest-first order as
+    (all when 0) ending after ``drift.since``. Dropping the other windows' signals as soon as a newer
+    one is read keeps memory flat however many files the folder holds (the same order as
     :attr:`Workspace.by_end`: the time inside the file, then the file name).
     """
     keep = config.drift.windows  # 0 keeps every window's signals: the user asked to sum them all
@@ -110,11 +115,13 @@ def _load_windows(folder: Path, names: list[str], *, root: Path, config: Config)
         if not doc.valid:  # the checks use only the error of an invalid file, never its data
             doc = replace(doc, data=None)
         windows.append(doc)
-        if not doc.valid or not keep:
+        if not doc.valid:
             continue
         end = parse_timestamp(doc.data["window"]["end"])
         if end is None or (since is not None and end <= since):
             windows[index] = _without_signals(doc)
+            continue
+        if not keep:
             continue
         heapq.heappush(newest, (end, index))
         if len(newest) > keep:

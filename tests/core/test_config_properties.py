@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from mlops.core.config import MAX_NUMBER, ConfigError
 from mlops.monitoring.cli import build_parser, overrides_from
-from mlops.monitoring.config import CHOICES, ENV_KEYS, PATH_KEYS, Config, defaults, load_config, to_tree
+from mlops.monitoring.config import CHOICES, ENV_KEYS, PATH_KEYS, Config, defaults, load_config
 
 EXAMPLES = settings(
     max_examples=1000, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -44,6 +44,19 @@ TRICKY = [
 ]  # fmt: skip
 TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=24)
 RAW = st.one_of(st.sampled_from(TRICKY), TEXT, st.integers().map(str), st.floats().map(repr))
+
+
+def to_tree(config: Config) -> dict[str, Any]:
+    """The inverse of :func:`load_config`: plain values that a YAML file can hold and that load back to
+    the same Config (paths and ``file:`` URIs come out absolute, so they mean the same from anywhere)."""
+    tree = dataclasses.asdict(config)
+    del tree["source"]
+    for key in ("workspace", "output"):
+        tree[key] = None if tree[key] is None else str(tree[key])
+    tree["as_of"] = None if config.as_of is None else config.as_of.isoformat()
+    tree["select"], tree["ignore"] = list(config.select), list(config.ignore)
+    tree["mlflow"]["metrics"] = dict(config.mlflow.metrics)
+    return tree
 
 
 def dotted_names(tree: Any, prefix: str = "") -> set[str]:

@@ -120,24 +120,11 @@ def _texts(data: Any) -> list[Pointer]:
     ]
 
 
-def literal_at(
-    pick: Callable[[Any], list[Pointer]], literal: str, *, every: bool = False
-) -> Callable[..., bytes | None]:
-    def rewrite(raw: bytes, data: Any, rng: random.Random) -> bytes | None:
-        places = pick(data)
-        if not places:
-            return None
-        data = copy.deepcopy(data)
-        for at in places if every else places[:1]:
-            data = put(data, at, LITERAL)
-        return dumps(data, literal)
-
-    return rewrite
-
-
 def value_at(
-    pick: Callable[[Any], list[Pointer]], make: Callable[[Any], Any], *, every: bool = True
+    pick: Callable[[Any], list[Pointer]], make: Callable[[Any], Any], *, every: bool = True, literal: str = ""
 ) -> Callable[..., bytes | None]:
+    """Replace the value at the first (or every) place ``pick`` finds by ``make(old value)``."""
+
     def rewrite(raw: bytes, data: Any, rng: random.Random) -> bytes | None:
         places = pick(data)
         if not places:
@@ -145,9 +132,16 @@ def value_at(
         data = copy.deepcopy(data)
         for at in places if every else places[:1]:
             data = put(data, at, make(_get(data, at)))
-        return dumps(data)
+        return dumps(data, literal)
 
     return rewrite
+
+
+def literal_at(
+    pick: Callable[[Any], list[Pointer]], literal: str, *, every: bool = False
+) -> Callable[..., bytes | None]:
+    """Raw JSON text that no Python value dumps to (NaN, 1e400, a lone surrogate) at the places found."""
+    return value_at(pick, lambda _: LITERAL, every=every, literal=literal)
 
 
 def _get(data: Any, at: Pointer) -> Any:

@@ -11,12 +11,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mlops.contract.timestamps import parse_timestamp
+from mlops.contract.signals import HISTOGRAMS
 from mlops.monitoring import stats
 from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
 from mlops.monitoring.results import Severity
 
-HISTOGRAMS = ("confidence", "boxes_per_image", "brightness", "input_width", "input_height")
 WITH_KS = frozenset({"confidence", "boxes_per_image", "brightness"})
 
 
@@ -30,13 +29,6 @@ class Verdict:
     @property
     def drifting(self) -> bool:
         return self.severity >= Severity.WARNING
-
-
-def recent_windows(ctx: Context) -> list[Any]:
-    """The newest ``drift.windows`` valid windows (all when 0) that end after ``drift.since``."""
-    since = parse_timestamp(ctx.config.drift.since) if ctx.config.drift.since else None
-    valid = [d for end, d in ctx.workspace.by_end if since is None or end > since]
-    return valid[-ctx.config.drift.windows :] if ctx.config.drift.windows else valid
 
 
 def summed(windows: list[Any]) -> dict[str, Any]:
@@ -109,7 +101,7 @@ def _verdicts(ctx: Context) -> tuple[list[Verdict], str] | Result:
     ws = ctx.workspace
     if ws.baseline is None or not ws.baseline.valid:
         return info("skipped: no valid baseline to compare with")
-    windows = recent_windows(ctx)
+    windows = ws.judged
     if not windows:
         return info("skipped: no valid window")
     try:
