@@ -102,7 +102,17 @@ def test_text_puts_one_finding_per_line_with_its_label() -> None:
 def test_text_verdict_and_counts_follow_the_report(exit_code: ExitCode, fail_on: Severity, verdict: str) -> None:
     """The last line is what a CI log shows folded; it must agree with the exit code it was given."""
     last = text.render(make_report(exit_code=exit_code, fail_on=fail_on)).splitlines()[-1]
-    assert last == f"5 checks: 1 error(s), 1 warning(s), 2 ok {verdict}"
+    assert last == f"5 checks, 5 findings: 1 error(s), 1 warning(s), 1 info, 2 ok {verdict}"
+
+
+def test_text_counts_findings_apart_from_checks() -> None:
+    """One check with a finding per signal: the severities add up to the findings, not to the checks."""
+    drift = tuple(
+        Finding(check="MON401", family="drift", title="signal drift", severity=sev, message=name, subject=name)
+        for name, sev in (("confidence", Severity.OK), ("brightness", Severity.WARNING), ("classes", Severity.OK))
+    )
+    last = text.render(make_report(FINDINGS + drift)).splitlines()[-1]
+    assert last.startswith("6 checks, 8 findings: 1 error(s), 2 warning(s), 1 info, 4 ok -> ")
 
 
 @pytest.mark.parametrize(("as_of_is_now", "when"), [(True, "now"), (False, "as of")])
@@ -152,7 +162,7 @@ def test_an_empty_report_renders(name: str) -> None:
         assert set(doc["counts"].values()) == {0}
         assert doc["status"] == "ok"
     else:
-        assert "0 checks: 0 error(s), 0 warning(s), 0 ok -> healthy" in out.splitlines()
+        assert "0 checks, 0 findings: 0 error(s), 0 warning(s), 0 info, 0 ok -> healthy" in out.splitlines()
 
 
 def test_auto_is_text_and_names_map_to_their_reporters() -> None:

@@ -8,6 +8,8 @@ from mlops.monitoring.results import ExitCode, Report, Severity
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
+COUNTED = ((Severity.ERROR, "error(s)"), (Severity.WARNING, "warning(s)"), (Severity.INFO, "info"), (Severity.OK, "ok"))
+
 LABELS = {Severity.OK: "ok", Severity.INFO: "info", Severity.WARNING: "WARN", Severity.ERROR: "ERROR"}
 
 
@@ -20,11 +22,9 @@ def render(report: Report) -> str:
     lines += detail_table(report)
     checks = len({f.check for f in report.findings})
     verdict = "healthy" if report.exit_code is ExitCode.OK else f"FAILED (fail-on: {report.fail_on.label})"
-    lines += [
-        "",
-        f"{checks} checks: {report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} warning(s), "
-        f"{report.count(Severity.OK)} ok -> {verdict}",
-    ]
+    # A check may yield several findings (one per signal, per file): the counts add up to the findings.
+    counts = ", ".join(f"{report.count(s)} {name}" for s, name in COUNTED)
+    lines += ["", f"{checks} checks, {len(report.findings)} findings: {counts} -> {verdict}"]
     return "\n".join(lines) + "\n"
 
 
