@@ -29,6 +29,23 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message names the file and key concerned."""
 
 
+def read_environment(cwd: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """Real variables win over ``.env`` in the current folder; PYTHON_DOTENV_DISABLED turns it off."""
+    env = dict(environ)
+    dotenv_path = cwd / ".env"
+    disabled = env.get("PYTHON_DOTENV_DISABLED", "").casefold() in {"1", "true", "t", "yes", "y"}
+    if disabled or not dotenv_path.is_file():
+        return env
+    from dotenv import dotenv_values  # only when there is a .env to read
+
+    try:
+        values = dotenv_values(dotenv_path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{dotenv_path}: cannot read .env ({type(exc).__name__})") from None
+    return {k: v for k, v in values.items() if v is not None} | env
+
+
+
 @dataclass(frozen=True)
 class Spec:
     """What one program's configuration accepts."""

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit
 
 from mlops.core.atomic import write_atomic
-from mlops.core.config import ConfigError, safe_load
+from mlops.core.config import ConfigError, read_environment, safe_load
 from mlops.core.redact import SECRET_VARIABLES, hide_userinfo, safe_uri, scrub
 from mlops.monitoring.checks import run_checks, selected_checks
 from mlops.monitoring.checks.base import Context
@@ -62,22 +62,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key")
     p.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     return p
-
-
-def read_environment(cwd: Path, environ: Mapping[str, str]) -> dict[str, str]:
-    """Real variables win over ``.env`` in the current folder; PYTHON_DOTENV_DISABLED turns it off."""
-    env = dict(environ)
-    dotenv_path = cwd / ".env"
-    disabled = env.get("PYTHON_DOTENV_DISABLED", "").casefold() in {"1", "true", "t", "yes", "y"}
-    if disabled or not dotenv_path.is_file():
-        return env
-    from dotenv import dotenv_values  # only when there is a .env to read
-
-    try:
-        values = dotenv_values(dotenv_path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{dotenv_path}: cannot read .env ({type(exc).__name__})") from None
-    return {k: v for k, v in values.items() if v is not None} | env
 
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:

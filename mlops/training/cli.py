@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mlops.core.config import ConfigError
+from mlops.core.config import ConfigError, read_environment
 from mlops.core.redact import SECRET_VARIABLES, scrub
 from mlops.training import config
 
@@ -51,11 +51,16 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     from mlops.training.pipeline import TrainError, iter_lines, observe, train
 
-    secrets = [os.environ.get(v, "") for v in SECRET_VARIABLES if v != "MLFLOW_TRACKING_USERNAME"]
+    secret_names = [v for v in SECRET_VARIABLES if v != "MLFLOW_TRACKING_USERNAME"]
+    secrets = [os.environ.get(v, "") for v in secret_names]
     args = build_parser().parse_args(argv)
     cwd = Path.cwd()
     try:
-        cfg = config.load(args.config, env=os.environ, overrides=overrides(args), cwd=cwd)
+        env = read_environment(cwd, os.environ)  # the monitor's rule: real variables win over .env
+        secrets += [env.get(v, "") for v in secret_names]
+        # MLflow reads its own variables (credentials, timeouts) from the process environment.
+        os.environ.update({k: v for k, v in env.items() if k not in os.environ})
+        cfg = config.load(args.config, env=env, overrides=overrides(args), cwd=cwd)
         if args.command == "observe":
             if args.images is None:
                 raise TrainError("observe needs --images DIR")

@@ -94,3 +94,34 @@ def test_credentials_leave_the_tracking_uri_for_mlflows_variables(monkeypatch: p
     assert os.environ["MLFLOW_TRACKING_USERNAME"] == "alice"
     assert os.environ["MLFLOW_TRACKING_PASSWORD"] == "s@cret"  # noqa: S105 - a test value
     assert without_credentials("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
+
+
+def test_the_cli_reads_dotenv_as_the_monitor_does_and_never_prints_its_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``.env`` fills what the environment lacks (MLflow reads its credentials from there); real
+    variables win; a password that came only from ``.env`` is still scrubbed from errors."""
+    import os
+
+    from mlops.training.cli import main
+
+    secret = "dotenv-canary-7f3a"  # noqa: S105 - a test value
+    for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLOPS_MODEL_NAME"):
+        monkeypatch.setenv(name, "x")  # recorded, so the test leaves the environment as it found it
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "from-the-environment")
+    monkeypatch.delenv("PYTHON_DOTENV_DISABLED", raising=False)
+    (tmp_path / ".env").write_text(
+        f"MLFLOW_TRACKING_USERNAME=alice\nMLFLOW_TRACKING_PASSWORD={secret}\n"
+        "MLFLOW_EXPERIMENT_NAME=from-dotenv\nMLOPS_MODEL_NAME=from-dotenv\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code = main(["--data", f"{secret}/data.yaml", "--workspace", str(tmp_path / "ws")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "data.yaml not found" in err and secret not in err and "***" in err
+    assert os.environ["MLFLOW_TRACKING_USERNAME"] == "alice"
+    assert os.environ["MLFLOW_TRACKING_PASSWORD"] == secret
+    assert os.environ["MLFLOW_EXPERIMENT_NAME"] == "from-the-environment"
+    assert os.environ["MLOPS_MODEL_NAME"] == "from-dotenv"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]
