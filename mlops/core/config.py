@@ -29,12 +29,16 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message names the file and key concerned."""
 
 
+def truthy(value: str | None) -> bool:
+    """One reading of on/off switches such as PYTHON_DOTENV_DISABLED and MLOPS_DEBUG: ``0`` means off."""
+    return (value or "").casefold() in {"1", "true", "t", "yes", "y"}
+
+
 def read_environment(cwd: Path, environ: Mapping[str, str]) -> dict[str, str]:
     """Real variables win over ``.env`` in the current folder; PYTHON_DOTENV_DISABLED turns it off."""
     env = dict(environ)
     dotenv_path = cwd / ".env"
-    disabled = env.get("PYTHON_DOTENV_DISABLED", "").casefold() in {"1", "true", "t", "yes", "y"}
-    if disabled or not dotenv_path.is_file():
+    if truthy(env.get("PYTHON_DOTENV_DISABLED")) or not dotenv_path.is_file():
         return env
     from dotenv import dotenv_values  # only when there is a .env to read
 
@@ -43,7 +47,6 @@ def read_environment(cwd: Path, environ: Mapping[str, str]) -> dict[str, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{dotenv_path}: cannot read .env ({type(exc).__name__})") from None
     return {k: v for k, v in values.items() if v is not None} | env
-
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,10 @@ class Spec:
         merged = _copy(self.defaults())
         if path is not None:
             self._merge(merged, read_yaml(path), where=str(path), base=path.resolve().parent)
-        env_layer = {key: env[var] for var, key in self.env_keys.items() if env.get(var)}
-        self._merge(merged, nest(env_layer, where="environment"), where="environment", base=cwd)
+        for var, key in self.env_keys.items():  # one at a time, so that a refusal names the variable
+            if env.get(var):
+                where = f"environment ({var})"
+                self._merge(merged, nest({key: env[var]}, where=where), where=where, base=cwd)
         self._merge(merged, nest(dict(overrides), where="command line"), where="command line", base=cwd)
         return merged
 
@@ -86,10 +91,10 @@ class Spec:
                     raise ConfigError(f"{where}: {dotted[:80]!r} must be a mapping, got {kind(value)}")
                 self._merge(target[key], value, where=where, base=base, prefix=f"{dotted}.")
             else:
-                target[key] = coerce(dotted, value, self._default(dotted), where)
-                if dotted in self.choices and target[key] not in self.choices[dotted]:
+                if dotted in self.choices and value not in self.choices[dotted]:
                     options = ", ".join(self.choices[dotted])
-                    raise ConfigError(f"{where}: {dotted[:80]!r} must be one of {options}, got {kind(target[key])}")
+                    raise ConfigError(f"{where}: {dotted[:80]!r} must be one of {options}, got {kind(value)}")
+                target[key] = coerce(dotted, value, self._default(dotted), where)
                 if dotted in self.path_keys and target[key] is not None:
                     target[key] = str(base / expand_user(dotted, target[key], where))
 
@@ -186,6 +191,9 @@ def coerce(key: str, value: Any, default: Any, where: str) -> Any:
             value = [part for part in value.split(",") if part]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad("a list of strings")
+    elif isinstance(default, str):  # a key documented as null may be null; the others name something
+        if not isinstance(value, str) or not value:
+            raise bad("a non-empty string")
     elif value is not None and not isinstance(value, str):
         raise bad("a string")
     return value

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit
 
 from mlops.core.atomic import write_atomic
-from mlops.core.config import ConfigError, read_environment, safe_load
+from mlops.core.config import ConfigError, read_environment, safe_load, truthy
 from mlops.core.redact import SECRET_VARIABLES, hide_userinfo, safe_uri, scrub
 from mlops.monitoring.checks import run_checks, selected_checks
 from mlops.monitoring.checks.base import Context
@@ -76,16 +76,20 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
             overrides[key] = safe_load(raw) if raw else None
         except (yaml.YAMLError, RecursionError):
             raise ConfigError(f"command line: --set {key[:80]!r}: value is not valid YAML") from None
-    for key in ("workspace", "as_of", "format", "output", "fail_on", "select", "ignore"):
+    for key in ("workspace", "as_of", "format", "output", "fail_on"):
         if (value := getattr(args, key)) is not None:
             overrides[key] = value
+    for key in ("select", "ignore"):  # `--select MON1,MON2` means what `select: MON1,MON2` means
+        if (values := getattr(args, key)) is not None:
+            overrides[key] = [part for value in values for part in value.split(",") if part]
     for key, value in vars(args).items():
         if key.startswith(("mlflow.", "drift.")) and value is not None:
             overrides[key] = value
     return overrides
 
 
-def find_config(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> Path:
+def find_config(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> Path | None:
+    """The config file to read; None (the defaults) when only the workspace is given, as the defaults need no more."""
     if args.example:
         return EXAMPLE_CONFIG
     if args.config:
@@ -94,6 +98,9 @@ def find_config(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> 
         return Path(env["MLOPS_CONFIG"])
     if (cwd / DEFAULT_CONFIG_NAME).is_file():
         return cwd / DEFAULT_CONFIG_NAME
+    set_workspace = [value for key, _, value in (item.partition("=") for item in args.set) if key == "workspace"]
+    if args.workspace or env.get("MLOPS_WORKSPACE") or any(set_workspace):
+        return None
     raise ConfigError(
         f"no configuration: pass --config FILE, set MLOPS_CONFIG, create ./{DEFAULT_CONFIG_NAME}, or try --example"
     )
@@ -141,7 +148,10 @@ def links(config: Config, ctx: Context) -> tuple[tuple[str, str], ...]:
     uri, name = config.mlflow.tracking_uri, config.mlflow.model_name
     if not uri or not name or not uri.startswith(("http://", "https://")):
         return ()
-    base = safe_uri(uri) + urlsplit(uri).path.rstrip("/")
+    try:
+        base = safe_uri(uri) + urlsplit(uri).path.rstrip("/")
+    except ValueError:  # `http://[::1`: MON301 reports the URI; the report just has no links
+        return ()
     version = None
     if ctx.mlflow is not None and ctx.mlflow.version.ok:
         version = ctx.mlflow.version.value["version"]
@@ -221,14 +231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = scrub_report(evaluate(config, env, cwd, started=started), secrets)
         fmt = resolve(config.format, env)
         text = hide_userinfo(scrub(REPORTER_BY_NAME[fmt](report), secrets))
-        if fmt == "github":
+        if fmt == "github" and env.get("GITHUB_ACTIONS") == "true":
+            # The runner swallows ::add-mask:: lines; anywhere else they would print the secret itself.
             sys.stdout.write(github.mask_commands(dict.fromkeys(derived)))
-            github.publish(
-                report,
-                summary_path=env.get("GITHUB_STEP_SUMMARY"),
-                output_path=env.get("GITHUB_OUTPUT"),
-                clean=lambda t: hide_userinfo(scrub(t, secrets)),
-            )
         if config.output is None:
             sys.stdout.write(text)
         else:
@@ -236,13 +241,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 write_atomic(config.output, text)
             except OSError as exc:
                 return fail(ExitCode.USAGE, f"{config.output}: cannot write the report ({exc.strerror})")
+            if fmt == "github":  # workflow commands act only in the log
+                sys.stdout.write(hide_userinfo(scrub(github.commands(report), secrets)))
+        if fmt == "github":  # after the report, so the step's outputs never claim a run that failed to write
+            try:
+                github.publish(
+                    report,
+                    summary_path=env.get("GITHUB_STEP_SUMMARY"),
+                    output_path=env.get("GITHUB_OUTPUT"),
+                    clean=lambda t: hide_userinfo(scrub(t, secrets)),
+                )
+            except github.PublishError as exc:
+                return fail(ExitCode.USAGE, str(exc))
         return int(report.exit_code)
     except ConfigError as exc:
         return fail(ExitCode.USAGE, str(exc))
     except KeyboardInterrupt:
         return fail(ExitCode.INTERRUPTED, "interrupted; no report was written")
     except Exception as exc:
-        if os.environ.get("MLOPS_DEBUG"):
+        if truthy(os.environ.get("MLOPS_DEBUG")):
             raise
         return fail(ExitCode.INTERNAL, f"internal error ({type(exc).__name__}); rerun with MLOPS_DEBUG=1 for details")
     finally:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from mlops.contract.timestamps import parse_timestamp
 from mlops.core import thresholds
-from mlops.core.config import ConfigError, Spec, coerce, kind
+from mlops.core.config import ConfigError, Spec, Special, coerce, kind
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "example" / "monitor.yaml"
@@ -35,6 +35,11 @@ ENV_KEYS = {
     "MLFLOW_TRACKING_SERVER_CERT_PATH": "mlflow.server_cert_path",
 }
 """Environment variable -> dotted config key. Standard MLflow names keep their standard names."""
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+"""``as_of`` and ``drift.since`` lie between these, so that any span below, added or taken away, stays
+within the years Python's datetime can hold (1 to 9999) instead of overflowing in a check."""
+SPAN_HOURS = 100 * 365 * 24
+"""The longest span (a century) an hours or days key may hold; far beyond any monitoring need."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,12 +106,43 @@ class Config:
 def _as_of(key: str, value: Any, where: str, base: Path) -> str | None:
     if value is None:
         return None
+    if isinstance(value, date) and not isinstance(value, datetime):  # YAML reads 2026-11-20 as a date
+        day = value.isoformat()
+        raise ConfigError(f"{where}: {key!r} must be an RFC 3339 time, got a date, {day}; "
+                          f"write a time such as {day}T00:00:00Z")  # fmt: skip
     if isinstance(value, datetime):  # YAML parses unquoted timestamps itself
         value = value.isoformat()
-    if parse_timestamp(value) is None:
+    moment = parse_timestamp(value)
+    if moment is None and not _has_offset(value):
         raise ConfigError(f"{where}: {key!r} must be an RFC 3339 time with a timezone offset, e.g. "
                           f"2026-11-20T12:00:00Z, got {kind(value)}")  # fmt: skip
+    if moment is None or not EARLIEST <= moment < LATEST:  # None: valid, but beyond what UTC can hold
+        raise ConfigError(f"{where}: {key!r} must be a time in the years {EARLIEST.year} to {LATEST.year - 1} (UTC), "
+                          f"got {kind(value)} (out of range)")  # fmt: skip
     return str(value)
+
+
+def _has_offset(value: Any) -> bool:
+    """An ISO time with an offset, even one that :func:`parse_timestamp` refuses because UTC cannot hold it."""
+    try:
+        return isinstance(value, str) and len(value) <= 64 and datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _span(unit_hours: int, unit: str) -> Special:
+    """A non-negative number of hours or days up to :data:`SPAN_HOURS`: ``as_of`` minus it cannot overflow."""
+    limit = SPAN_HOURS // unit_hours
+
+    def check(key: str, value: Any, where: str, base: Path) -> float:
+        number: float = coerce(key, value, 0.0, where)
+        if number > limit:
+            raise ConfigError(
+                f"{where}: {key!r} must be at most {limit} {unit} (a century), got {kind(value)} (out of range)"
+            )
+        return number
+
+    return check
 
 
 def _tracking_uri(key: str, value: Any, where: str, base: Path) -> str | None:
@@ -139,6 +175,11 @@ SPEC = Spec(
         "drift.since": _as_of,
         "mlflow.tracking_uri": _tracking_uri,
         "mlflow.metrics": _thresholds,
+        "files.warn_age_hours": _span(1, "hours"),
+        "files.max_age_hours": _span(1, "hours"),
+        "alerts.window_hours": _span(1, "hours"),
+        "mlflow.warn_run_age_days": _span(24, "days"),
+        "mlflow.max_run_age_days": _span(24, "days"),
     },
 )
 

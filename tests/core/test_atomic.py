@@ -132,3 +132,38 @@ def test_parent_is_a_file(tmp_path: Path) -> None:
         write_atomic(blocker / "report.json", "new")
     assert blocker.read_text() == OLD
     assert os.listdir(tmp_path) == ["reports"]
+
+
+def test_a_fifo_is_written_to_not_replaced(tmp_path: Path) -> None:
+    """``--output /dev/stdout`` or a named pipe: renaming over it would leave a plain file in its place."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    write_atomic(fifo, "through the pipe\n")
+    reader.join(timeout=10)
+    assert received == [b"through the pipe\n"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
+def test_a_link_to_a_file_updates_the_file_and_keeps_the_link(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    real = tmp_path / "reports" / "latest.txt"
+    real.write_text(OLD)
+    link = tmp_path / "report.txt"
+    link.symlink_to(real)
+    write_atomic(link, "new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+    assert temp_files(tmp_path, "report.txt") == temp_files(real.parent, "latest.txt") == []
+
+
+def test_a_folder_is_refused_and_left_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError):
+        write_atomic(folder, "x")
+    assert list(folder.iterdir()) == [] and temp_files(tmp_path, "out") == []

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from mlops.core.config import MAX_NUMBER, ConfigError
 from mlops.monitoring.cli import build_parser, overrides_from
-from mlops.monitoring.config import CHOICES, ENV_KEYS, PATH_KEYS, Config, defaults, load_config
+from mlops.monitoring.config import CHOICES, ENV_KEYS, PATH_KEYS, SPAN_HOURS, Config, defaults, load_config
 
 EXAMPLES = settings(
     max_examples=1000, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -151,7 +151,8 @@ def test_any_environment_loads_or_is_refused_naming_the_key(folder: Path, env: d
     try:
         load_config(None, env=env, overrides={}, cwd=folder)
     except ConfigError as exc:
-        refused_well(exc, "environment", {ENV_KEYS[var] for var in env})
+        (var,) = [v for v in env if str(exc).startswith(f"environment ({v}): ")]  # the variable the user set
+        refused_well(exc, f"environment ({var})", {ENV_KEYS[var]})
 
 
 SET_KEYS = st.sampled_from(DOTTED) | st.sampled_from(TOP_KEYS) | TEXT
@@ -174,10 +175,14 @@ def test_any_set_override_loads_or_is_refused_naming_the_key(folder: Path, items
 SAFE_TEXT = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=16)
 PATHS = SAFE_TEXT.filter(lambda s: not s.startswith("~"))
 ZONES = st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
-DATETIMES = st.datetimes(datetime(1971, 1, 1), datetime(9998, 1, 1), timezones=ZONES)
+DATETIMES = st.datetimes(datetime(1971, 1, 1), datetime(8999, 1, 1), timezones=ZONES)
 MOMENTS = DATETIMES.map(lambda d: d.isoformat()) | DATETIMES
 NUMBERS = st.integers(0, MAX_NUMBER)
 FLOATS = st.floats(0, MAX_NUMBER) | NUMBERS
+HOURS = st.floats(0, SPAN_HOURS) | st.integers(0, SPAN_HOURS)
+DAYS = st.floats(0, SPAN_HOURS // 24) | st.integers(0, SPAN_HOURS // 24)
+NAMES = SAFE_TEXT.filter(bool)
+"""Keys that name a file or an alias: never empty (the keys documented as nullable take SAFE_TEXT or None)."""
 CONDITIONS = st.tuples(st.sampled_from([">=", ">", "<=", "<", "=="]), st.floats(allow_nan=False, allow_infinity=False))
 URIS = st.sampled_from(["http://127.0.0.1:5000", "https://mlflow.example/prefix", "databricks", "sqlite:///x.db"])
 
@@ -189,20 +194,20 @@ def valid_trees() -> st.SearchStrategy[dict[str, Any]]:
         "format": st.sampled_from(CHOICES["format"]), "output": st.none() | PATHS,
         "select": st.lists(SAFE_TEXT, max_size=3), "ignore": st.lists(SAFE_TEXT, max_size=3),
         "files": st.fixed_dictionaries({
-            "baseline": SAFE_TEXT, "alerts": SAFE_TEXT, "windows": SAFE_TEXT, "peers": SAFE_TEXT, "max_bytes": NUMBERS,
-            "warn_age_hours": FLOATS, "max_age_hours": FLOATS, "future_tolerance_seconds": FLOATS,
+            "baseline": NAMES, "alerts": NAMES, "windows": NAMES, "peers": NAMES, "max_bytes": NUMBERS,
+            "warn_age_hours": HOURS, "max_age_hours": HOURS, "future_tolerance_seconds": FLOATS,
         }),
-        "alerts": st.fixed_dictionaries({"window_hours": FLOATS}),
+        "alerts": st.fixed_dictionaries({"window_hours": HOURS}),
         "drift": st.fixed_dictionaries({
             "windows": NUMBERS, "since": st.none() | MOMENTS, "min_images": NUMBERS, "psi_warning": FLOATS,
             "psi_error": FLOATS, "p_value": FLOATS, "share_warning": FLOATS,
         }),
         "mlflow": st.fixed_dictionaries({
             "tracking_uri": st.none() | URIS | PATHS.map(lambda p: f"file:{p}"),
-            "experiment_name": st.none() | SAFE_TEXT, "model_name": st.none() | SAFE_TEXT, "model_alias": SAFE_TEXT,
+            "experiment_name": st.none() | SAFE_TEXT, "model_name": st.none() | SAFE_TEXT, "model_alias": NAMES,
             "username": st.none() | SAFE_TEXT, "insecure_tls": st.booleans(), "server_cert_path": st.none() | PATHS,
             "client": st.sampled_from(CHOICES["mlflow.client"]), "budget_seconds": FLOATS,
-            "warn_run_age_days": FLOATS, "max_run_age_days": FLOATS,
+            "warn_run_age_days": DAYS, "max_run_age_days": DAYS,
             "metrics": st.dictionaries(SAFE_TEXT, CONDITIONS.map(lambda c: f"{c[0]} {c[1]!r}"), max_size=3),
         }),
     }  # fmt: skip
@@ -250,6 +255,9 @@ def test_the_traps_the_generators_aim_at_are_refused_not_crashed(folder: Path) -
         ('mlflow:\n  tracking_uri: "file:a\\0b"\n', "mlflow.tracking_uri"),
         (f"mlflow:\n  budget_seconds: 1{'0' * 400}\n", "mlflow.budget_seconds"),
         (f"drift:\n  windows: {MAX_NUMBER + 1}\n", "drift.windows"),
+        ("as_of: 0001-01-01T00:00:00+01:00\n", "as_of"), ("drift:\n  since: 9999-12-31T23:59:59Z\n", "drift.since"),
+        (f"alerts:\n  window_hours: {MAX_NUMBER}\n", "alerts.window_hours"),
+        ("files:\n  baseline: ''\n", "files.baseline"), ("mlflow:\n  model_alias:\n", "mlflow.model_alias"),
         ("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
          "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
          "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mlops.monitoring import cli
 from mlops.monitoring.checks.base import REGISTRY
 from tests.conftest import Outcome, finding, report
 
@@ -94,9 +95,10 @@ def test_fail_on_sets_the_threshold(monitor: RunMonitor, fail_on: str, code: int
 # --- where the configuration comes from --------------------------------------------------------
 
 
-def test_no_config_anywhere_is_a_usage_error_with_a_hint(run_monitor: RunMonitor) -> None:
+@pytest.mark.parametrize("args", [(), ("--set", "workspace="), ("--as-of", "2026-11-20T12:05:00Z")])
+def test_no_config_anywhere_is_a_usage_error_with_a_hint(run_monitor: RunMonitor, args: tuple[str, ...]) -> None:
     """A first run with nothing configured should point at the example, not at a stack trace."""
-    r = run_monitor()
+    r = run_monitor(*args)
     assert r.code == 2
     assert "--example" in r.err
     assert r.out == ""
@@ -128,6 +130,24 @@ def test_config_discovery_order(
     assert "Traceback" not in r.text
     assert r.code == 1  # the named workspace does not exist
     assert report(r)["workspace"] == str(tmp_path / f"ws-from-{winner}")
+
+
+@pytest.mark.parametrize("how", ["flag", "env", "set"])
+def test_a_workspace_alone_runs_on_the_defaults(
+    run_monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, workspace: Path, how: str
+) -> None:
+    """The defaults need only a workspace; naming one must not also demand a config file."""
+    args = ["--as-of", "2026-11-20T12:05:00Z", "--format", "json"]
+    if how == "flag":
+        args += ["--workspace", str(workspace)]
+    elif how == "env":
+        monkeypatch.setenv("MLOPS_WORKSPACE", str(workspace))
+    else:
+        args += ["--set", f"workspace={json.dumps(str(workspace))}"]
+    r = run_monitor(*args)
+    assert r.code == 0, r.text
+    assert report(r)["workspace"] == str(workspace)
+    assert finding(r, "MON301")["severity"] == "warning"  # MLflow unconfigured: the defaults, not the example's
 
 
 def test_mlops_config_env_reads_a_working_config(
@@ -203,8 +223,11 @@ def test_unreadable_dotenv_is_a_usage_error_naming_it(monitor: RunMonitor) -> No
         (("--ignore", "MON3"), {i for i in ALL_IDS if not i.startswith("MON3")}),
         (("--select", "MON2", "--select", "MON3"), {i for i in ALL_IDS if i[:4] in {"MON2", "MON3"}}),
         (("--select", "MON1", "--ignore", "MON105"), {i for i in ALL_IDS if i.startswith("MON1") and i != "MON105"}),
+        (("--select", "MON2,MON3"), {i for i in ALL_IDS if i[:4] in {"MON2", "MON3"}}),
+        (("--ignore", "MON1,MON3"), {i for i in ALL_IDS if i[:4] not in {"MON1", "MON3"}}),
+        (("--set", "select=MON2,MON3"), {i for i in ALL_IDS if i[:4] in {"MON2", "MON3"}}),
     ],
-    ids=["select", "ignore", "select-twice", "ignore-wins"],
+    ids=["select", "ignore", "select-twice", "ignore-wins", "select-commas", "ignore-commas", "set-select-commas"],
 )
 def test_select_and_ignore_by_id_prefix(monitor: RunMonitor, args: tuple[str, ...], expected: set[str]) -> None:
     """Prefixes work as in ruff: a family (MON1) or a whole ID (MON105), and ignore wins over select."""
@@ -258,17 +281,74 @@ def test_set_overrides_a_config_key(monitor: RunMonitor, extra: tuple[str, ...],
         (("--set", "files.max_age=1"), "files.max_age_hours"),
         (("--as-of", "2026-11-20T12:00:00"), "as_of"),
         (("--as-of", "yesterday"), "as_of"),
+        (("--as-of", "9999-12-31T23:59:59Z"), "'as_of' must be a time in the years 1970 to 8999"),
+        (("--as-of", "0001-01-01T00:00:00Z"), "'as_of' must be a time in the years 1970 to 8999"),
+        (("--as-of", "0001-01-01T00:00:00+01:00"), "'as_of' must be a time in the years 1970 to 8999"),
+        (("--since", "0001-01-01T00:00:00Z"), "'drift.since' must be a time in the years 1970 to 8999"),
+        (("--set", "alerts.window_hours=1000000000"), "'alerts.window_hours' must be at most 876000 hours"),
+        (("--set", "alerts.window_hours=100000000"), "'alerts.window_hours' must be at most 876000 hours"),
+        (("--set", "files.max_age_hours=1000000"), "'files.max_age_hours' must be at most 876000 hours"),
+        (("--set", "mlflow.max_run_age_days=100000"), "'mlflow.max_run_age_days' must be at most 36500 days"),
+        (("--set", "files.baseline="), "'files.baseline' must be a non-empty string"),
+        (("--set", "files.alerts="), "'files.alerts' must be a non-empty string"),
+        (("--set", "files.windows=''"), "'files.windows' must be a non-empty string"),
+        (("--set", "files.peers=null"), "'files.peers' must be a non-empty string"),
+        (("--model-alias", ""), "'mlflow.model_alias' must be a non-empty string"),
+        (("--set", "mlflow.model_alias="), "'mlflow.model_alias' must be a non-empty string"),
     ],
 )
 def test_bad_values_on_the_command_line_exit_2_naming_the_key(
     monitor: RunMonitor, args: tuple[str, ...], named: str
 ) -> None:
-    """A naive --as-of would silently shift the verdict by the local UTC offset; refuse it and say which key."""
+    """A naive --as-of would silently shift the verdict by the local UTC offset; refuse it and say which key.
+    Times and spans that would overflow a check, and empty names, are refused here rather than crash later."""
     r = monitor(*args)
     assert r.code == 2
     assert named in r.err
     assert "command line" in r.err
     assert r.out == ""
+
+
+def test_a_bad_environment_variable_is_named(monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user exported a variable, not a dotted key: the message names the variable to fix."""
+    monkeypatch.setenv("MLFLOW_TRACKING_INSECURE_TLS", "maybe")
+    r = monitor()
+    assert r.code == 2
+    assert r.err == (
+        "mlops monitor: environment (MLFLOW_TRACKING_INSECURE_TLS): 'mlflow.insecure_tls' must be true or false,"
+        " got str 'maybe'\n"
+    )
+
+
+def test_a_malformed_tracking_uri_is_a_finding_not_a_crash(
+    run_monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a model name set, the report builds MLflow links from the URI; a broken one must not crash that."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://[::1")
+    r = run_monitor("--example", "--format", "json")
+    assert "Traceback" not in r.text
+    assert r.code == 1, r.text
+    assert finding(r, "MON301")["severity"] == "error"
+    assert not report(r)["links"]
+
+
+@pytest.mark.parametrize("value", ["0", "false", "no", "", "off"])
+def test_mlops_debug_off_values_keep_the_traceback_hidden(
+    run_monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """MLOPS_DEBUG=0 reads as off, as PYTHON_DOTENV_DISABLED=0 does; an internal error stays one line, exit 3."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("injected")  # a bug somewhere below main(): main's handling is under test
+
+    monkeypatch.setattr(cli, "evaluate", broken)
+    monkeypatch.setenv("MLOPS_DEBUG", value)
+    r = run_monitor("--example")
+    assert r.code == 3
+    assert r.err == "mlops monitor: internal error (RuntimeError); rerun with MLOPS_DEBUG=1 for details\n"
+    monkeypatch.setenv("MLOPS_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="injected"):
+        run_monitor("--example")
 
 
 # --- secrets ---------------------------------------------------------------------------------

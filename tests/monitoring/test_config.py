@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mlops.core.config import ConfigError
-from mlops.monitoring.config import DEFAULTS_FILE, Config, defaults, load_config
+from mlops.monitoring.config import DEFAULTS_FILE, ENV_KEYS, Config, defaults, load_config
 
 NO_ENV: dict[str, str] = {}
 
@@ -156,7 +156,24 @@ def test_unknown_key_without_a_close_match_gets_no_guess(tmp_path: Path) -> None
         ("format: xml\n", "format", "one of auto, text, json"),
         ("as_of: 2026-11-20T12:05:00\n", "as_of", "an RFC 3339 time"),
         ("as_of: '2026-11-20T12:05:00'\n", "as_of", "an RFC 3339 time"),
-        ("as_of: 2026-11-20\n", "as_of", "an RFC 3339 time"),
+        (
+            "as_of: 2026-11-20\n",
+            "as_of",
+            "an RFC 3339 time, got a date, 2026-11-20; write a time such as 2026-11-20T00:00:00Z",
+        ),
+        ("as_of: 9999-12-31T23:59:59Z\n", "as_of", "a time in the years 1970 to 8999 (UTC)"),
+        ("drift:\n  since: 1969-12-31T23:59:59Z\n", "drift.since", "a time in the years 1970 to 8999 (UTC)"),
+        ("alerts:\n  window_hours: 1000000000\n", "alerts.window_hours", "at most 876000 hours"),
+        ("files:\n  max_age_hours: 876001\n", "files.max_age_hours", "at most 876000 hours"),
+        ("files:\n  warn_age_hours: 1e8\n", "files.warn_age_hours", "a non-negative number"),
+        ("mlflow:\n  max_run_age_days: 100000\n", "mlflow.max_run_age_days", "at most 36500 days"),
+        ("mlflow:\n  warn_run_age_days: 36500.5\n", "mlflow.warn_run_age_days", "at most 36500 days"),
+        ("files:\n  baseline: null\n", "files.baseline", "a non-empty string"),
+        ("files:\n  alerts: ''\n", "files.alerts", "a non-empty string"),
+        ("files:\n  windows: ~\n", "files.windows", "a non-empty string"),
+        ("files:\n  peers:\n", "files.peers", "a non-empty string"),
+        ("mlflow:\n  model_alias: null\n", "mlflow.model_alias", "a non-empty string"),
+        ("mlflow:\n  client: ''\n", "mlflow.client", "one of auto, rest"),
     ],
 )
 def test_wrong_values_in_a_file_name_the_file_and_key(tmp_path: Path, text: str, key: str, expected: str) -> None:
@@ -178,6 +195,8 @@ def test_wrong_values_in_a_file_name_the_file_and_key(tmp_path: Path, text: str,
         ({"format": "yaml"}, "format"),
         ({"as_of": "2026-11-20T12:00:00"}, "as_of"),
         ({"fail_no": "warning"}, "fail_no"),
+        ({"files.baseline": None}, "files.baseline"),
+        ({"mlflow.model_alias": ""}, "mlflow.model_alias"),
     ],
 )
 def test_wrong_values_on_the_command_line_say_so(tmp_path: Path, cli: dict[str, Any], key: str) -> None:
@@ -220,6 +239,39 @@ def test_an_unreadable_file_is_named(tmp_path: Path, kind: str) -> None:
         path.write_bytes(b"workspace: caf\xe9\n")
     with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}: cannot read config file"):
         load(path, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"MLFLOW_TRACKING_INSECURE_TLS": "maybe"}, "MLFLOW_TRACKING_INSECURE_TLS"),
+        ({"MLOPS_MODEL_ALIAS": "x", "MLFLOW_TRACKING_SERVER_CERT_PATH": "~nobody-at-all/ca.pem"},
+         "MLFLOW_TRACKING_SERVER_CERT_PATH"),
+    ],
+)  # fmt: skip
+def test_wrong_values_in_the_environment_name_the_variable(tmp_path: Path, env: dict[str, str], variable: str) -> None:
+    """The user set a variable, not a dotted key: the message must name what to unset or fix."""
+    with pytest.raises(ConfigError, match=rf"^environment \({variable}\): '{re.escape(ENV_KEYS[variable])}'"):
+        load(env=env, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "as_of", ["1970-01-01T00:00:00Z", "1970-01-01T01:00:00+01:00", "8999-12-31T23:59:59Z", "8999-12-31T23:59:59+05:00"]
+)
+def test_the_edges_of_the_time_range_are_accepted(tmp_path: Path, as_of: str) -> None:
+    config = load(cli={"as_of": as_of, "drift.since": as_of, "alerts.window_hours": 876000}, cwd=tmp_path)
+    assert config.as_of == datetime.fromisoformat(as_of)
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00+01:00", "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z"])
+def test_a_valid_rfc_3339_time_out_of_range_is_called_out_of_range(tmp_path: Path, as_of: str) -> None:
+    """``+01:00`` on the first day of year 1 is valid RFC 3339; calling it malformed sends the user hunting."""
+    with pytest.raises(ConfigError) as info:
+        load(cli={"as_of": as_of}, cwd=tmp_path)
+    assert (
+        str(info.value)
+        == f"command line: 'as_of' must be a time in the years 1970 to 8999 (UTC), got str {as_of!r} (out of range)"
+    )
 
 
 def test_future_tolerance_accepts_fractional_seconds(tmp_path: Path) -> None:

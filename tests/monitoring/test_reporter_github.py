@@ -54,6 +54,14 @@ def test_annotations_point_at_the_file_and_survive_hostile_text() -> None:
     assert data == message
 
 
+def test_annotations_escape_terminal_control_characters() -> None:
+    """An alert title from a file may carry ESC sequences; the log viewer must show them, not obey them."""
+    out = github.render(make([f("MON201", Severity.WARNING, "clear\x1b[2J\x07 me", "alerts.json", "alerts")]))
+    (line,) = [line for line in out.splitlines() if line.startswith("::warning")]
+    assert "\x1b" not in line and "\x07" not in line
+    assert parse_command(line)[2] == "clear\\x1b[2J\\x07 me"
+
+
 def test_the_text_report_inside_the_group_cannot_start_a_command() -> None:
     out = github.render(make([f("MON201", Severity.WARNING, "x\n::error::forged line", "alerts.json", "alerts")]))
     group = out.split("::group::", 1)[1].split("::endgroup::", 1)[0]
@@ -152,3 +160,48 @@ def test_secrets_never_reach_githubs_files_and_derived_ones_are_masked(
     shown = "\n".join(lines[1:]) + outcome.err + summary.read_text() + output.read_text()
     assert "canary-secret-1" not in shown and "canary-uri-2" not in shown
     assert "https://mlflow.example.com" in shown
+
+
+def test_outside_actions_no_mask_line_prints_the_password(monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the runner swallows ``::add-mask::``; in a terminal or a captured log it would show the secret."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    outcome = monitor("--format", "github", "--tracking-uri", "https://user:canary-uri-3@mlflow.example.com")
+    assert "canary-uri-3" not in outcome.text
+    assert "::add-mask::" not in outcome.out
+
+
+def test_an_unwritable_github_file_is_named_and_exits_2(
+    monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    summary, _ = github_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "nowhere" / "summary.md"))
+    outcome = monitor()
+    assert outcome.code == 2
+    assert f"GITHUB_STEP_SUMMARY={tmp_path / 'nowhere' / 'summary.md'}: cannot append to it" in outcome.err
+    assert outcome.out.startswith("::group::")  # the report itself was still shown
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path))  # a folder
+    outcome = monitor()
+    assert outcome.code == 2 and f"GITHUB_OUTPUT={tmp_path}: cannot append to it" in outcome.err
+
+
+def test_a_report_that_cannot_be_written_publishes_no_outputs(
+    monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The step's outputs must not say ``status=ok`` for a run that exits 2."""
+    summary, output = github_env(monkeypatch, tmp_path)
+    outcome = monitor("--output", tmp_path / "nowhere" / "report.txt")
+    assert outcome.code == 2 and "cannot write the report" in outcome.err
+    assert not output.exists() and not summary.exists()
+
+
+def test_with_output_the_annotations_still_reach_the_log(
+    monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    github_env(monkeypatch, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    report = tmp_path / "report.txt"
+    outcome = monitor("--output", report)
+    assert outcome.code == 0
+    assert "::warning file=ws/alerts.json,title=MON201 recent alerts::" in outcome.out.splitlines()[0]
+    assert report.read_text().startswith("::group::mlops monitor report")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import posixpath
+import re
 from collections.abc import Callable, Iterable
 
 from mlops.monitoring.reporters.text import printable
@@ -21,6 +22,13 @@ SUMMARY_LIMIT = 1_000_000
 """GitHub refuses a step summary over 1 MiB; stay under it whatever the findings say."""
 ICONS = {Severity.OK: "✅", Severity.INFO: "ℹ️", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}  # noqa: RUF001
 FILE_FAMILIES = frozenset({"files", "alerts", "peers"})
+TERMINAL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Escape control characters (ESC sequences would drive the log viewer) but line breaks, which
+    :func:`escape_data` turns into GitHub's own ``%0A``/``%0D``."""
+    return TERMINAL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def escape_data(value: str) -> str:
@@ -44,10 +52,10 @@ def annotation_lines(report: Report) -> list[str]:
     for severity, command in ((Severity.ERROR, "error"), (Severity.WARNING, "warning")):
         found = [f for f in report.findings if f.severity is severity]
         for f in found[:MAX_ANNOTATIONS]:
-            props = [f"title={escape_property(f'{f.check} {f.title}')}"]
+            props = [f"title={escape_property(visible(f'{f.check} {f.title}'))}"]
             if path := annotation_file(report, f):
                 props.insert(0, f"file={escape_property(path)}")
-            lines.append(f"::{command} {','.join(props)}::{escape_data(f.message)}")
+            lines.append(f"::{command} {','.join(props)}::{escape_data(visible(f.message))}")
         if len(found) > MAX_ANNOTATIONS:
             rest = len(found) - MAX_ANNOTATIONS
             lines.append(f"::notice title=mlops monitor::{rest} more {command}(s): see the job summary")
@@ -57,6 +65,11 @@ def annotation_lines(report: Report) -> list[str]:
 def render(report: Report) -> str:
     body = render_text(report).rstrip("\n")
     return "\n".join(["::group::mlops monitor report", body, "::endgroup::", *annotation_lines(report)]) + "\n"
+
+
+def commands(report: Report) -> str:
+    """The annotations alone: what the log still needs when the report itself goes to ``--output``."""
+    return "".join(f"{line}\n" for line in annotation_lines(report))
 
 
 def _cell(value: str) -> str:
@@ -107,14 +120,30 @@ def outputs(report: Report) -> Iterable[str]:
         yield f"{severity.label}={report.count(severity)}"
 
 
+def output_lines(report: Report) -> str:
+    return "".join(f"{line}\n" for line in outputs(report))
+
+
+class PublishError(Exception):
+    """A file GitHub named cannot be appended to; the message names the variable and the path."""
+
+
 def publish(report: Report, *, summary_path: str | None, output_path: str | None, clean: Callable[[str], str]) -> None:
     """Append to the files GitHub reads after the step; absent variables mean "not on GitHub"."""
-    if summary_path:
-        with open(summary_path, "a", encoding="utf-8") as fh:
-            fh.write(clean(summary(report)))
-    if output_path:
-        with open(output_path, "a", encoding="utf-8") as fh:
-            fh.write(clean("".join(f"{line}\n" for line in outputs(report))))
+    for variable, path, render_file in (
+        ("GITHUB_STEP_SUMMARY", summary_path, summary),
+        ("GITHUB_OUTPUT", output_path, output_lines),
+    ):
+        if not path:
+            continue
+        try:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(clean(render_file(report)))
+        except OSError as exc:
+            shown = clean(printable(path))
+            raise PublishError(
+                f"{variable}={shown}: cannot append to it ({exc.strerror or type(exc).__name__})"
+            ) from None
 
 
 def mask_commands(secrets: Iterable[str]) -> str:
