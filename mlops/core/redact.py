@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 SECRET_VARIABLES = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME")
 USERINFO = re.compile(r"(?<=://)[^/?#\s@]*@")
+BARE_URIS = ("databricks", "databricks-uc", "uc")
+"""Tracking URIs MLflow accepts without a scheme (the default Databricks profile): names, not secrets."""
 
 
 def hide_userinfo(text: str) -> str:
@@ -28,6 +30,8 @@ def safe_uri(uri: str) -> str:
         port = parts.port
     except ValueError:
         return "<unparsable URI>"
+    if uri in BARE_URIS:
+        return uri
     if not parts.scheme:
         return "<URI without scheme>"
     if parts.scheme == "file" or not host:

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Outcome, finding
+from mlops.monitoring.checks.alerts import recent_alerts
+from mlops.monitoring.checks.base import Context
+from mlops.monitoring.config import AlertsConfig, load_config
+from mlops.monitoring.results import Severity
+from mlops.monitoring.workspace import load_workspace
+from tests.conftest import EXAMPLE_CONFIG, Outcome, finding
 
 RunMonitor = Callable[..., Outcome]
 
@@ -127,3 +134,22 @@ def test_control_characters_in_an_alert_title_do_not_reach_the_terminal(monitor:
     assert r.code == 1
     assert "\x1b" not in r.out
     assert "\n  ok    MON999" not in r.out
+
+
+@pytest.mark.parametrize(
+    ("now", "hours", "severity"),
+    [
+        (datetime(2026, 11, 20, 12, 5, tzinfo=UTC), 1e8, Severity.ERROR),  # reaches back past year 1: every alert
+        (datetime(2026, 11, 20, 12, 5, tzinfo=UTC), 1e20, Severity.ERROR),  # past what a timedelta holds
+        (datetime(1, 1, 1, 12, tzinfo=UTC), 24.0, Severity.OK),  # no alert was raised yet
+    ],
+)
+def test_a_window_reaching_past_year_one_does_not_overflow(
+    workspace: Path, now: datetime, hours: float, severity: Severity
+) -> None:
+    """Config bounds cap alerts.window_hours, but MON201's arithmetic must not depend on them."""
+    config = load_config(EXAMPLE_CONFIG, env={}, overrides={"workspace": str(workspace)}, cwd=workspace)
+    config = replace(config, as_of=now, alerts=AlertsConfig(window_hours=hours))
+    (result,) = recent_alerts(Context(config=config, workspace=load_workspace(config), now=now))
+    assert result.severity is severity
+    assert result.subject == "alerts.json"

@@ -113,3 +113,13 @@ def test_the_statistics_reach_every_report(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     monitor("--select", "MON401")
     assert "| signal | psi | js | ks_d | ks_p | chi2 | chi2_p | |" in summary.read_text()
+
+
+def test_a_since_after_every_window_names_drift_since(monitor: RunMonitor) -> None:
+    """Valid windows that all end before drift.since are the user's choice, not "no valid window"."""
+    doc = report(monitor("--format", "json", "--select", "MON4", "--since", "2030-01-01T00:00:00Z"))
+    for found in doc["findings"]:
+        assert found["severity"] == "info", found
+        assert "no window ends after drift.since = 2030-01-01T00:00:00Z" in found["message"], found
+        assert "2026-11-20T12:00:00Z" in found["message"]  # the newest window's end, for comparison
+    assert {f["check"] for f in doc["findings"]} == {"MON401", "MON402"}

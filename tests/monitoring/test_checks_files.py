@@ -13,12 +13,19 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mlops.monitoring.checks import run_checks
+from mlops.monitoring.checks.base import Check, Context, Result
+from mlops.monitoring.checks.files import timestamps_not_in_future
+from mlops.monitoring.config import load_config
+from mlops.monitoring.results import Severity
+from mlops.monitoring.workspace import load_workspace
 from tests.conftest import EXAMPLE_CONFIG, ROOT, Outcome, finding, report, snapshot
 
 RunMonitor = Callable[..., Outcome]
@@ -397,3 +404,76 @@ def test_newest_window_describes_the_baseline_model(
     assert mon106["severity"] == severity
     assert mon106["subject"] == NEWEST
     assert wording in mon106["message"]
+
+
+# --- nothing to look at: skipped, never ok ------------------------------------------------------
+
+
+def unparsable(ws: Path) -> None:
+    for path in [ws / "baseline.json", ws / "alerts.json", *(ws / "windows").iterdir()]:
+        path.write_text("{", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("case", "skipped"),
+    [
+        ("missing", ("MON102", "MON103", "MON104")),
+        ("empty", ("MON102", "MON103", "MON104")),
+        ("unset", ("MON102", "MON103", "MON104")),
+        ("unparsable", ("MON103", "MON104")),
+    ],
+)
+def test_a_check_that_looked_at_no_file_says_skipped_not_ok(
+    run_monitor: RunMonitor, workspace: Path, tmp_path: Path, case: str, skipped: tuple[str, ...]
+) -> None:
+    """An ok stands for something checked: with no file to read, MON102-MON104 must not count as passes."""
+    args: tuple[str | Path, ...] = ("--workspace", workspace)
+    if case == "missing":
+        args = ("--workspace", tmp_path / "nonexist")
+    elif case == "empty":
+        (tmp_path / "empty").mkdir()
+        args = ("--workspace", tmp_path / "empty")
+    elif case == "unset":
+        args = ("--set", "workspace=")
+    else:
+        unparsable(workspace)
+    r = run_monitor("--config", EXAMPLE_CONFIG, *args, "--select", "MON1", "--format", "json")
+    assert "Traceback" not in r.text
+    assert r.code == 1, r.text
+    for check in skipped:
+        found = finding(r, check)
+        assert found["severity"] == "info", found
+        assert found["message"].startswith("skipped: "), found
+    passed = {f["check"] for f in report(r)["findings"] if f["severity"] == "ok"}
+    assert passed <= {"MON100", "MON101"}  # a readable folder, files present: what was really checked
+
+
+def test_a_check_that_yields_nothing_is_reported_as_skipped(workspace: Path) -> None:
+    """The runner's fallback for a silent check: a check that said nothing has checked nothing."""
+
+    def silent(ctx: Context) -> Iterator[Result]:
+        """A check with nothing to say."""
+        yield from ()
+
+    config = load_config(EXAMPLE_CONFIG, env={}, overrides={"workspace": str(workspace)}, cwd=workspace)
+    ctx = Context(config=config, workspace=load_workspace(config), now=datetime(2026, 11, 20, 12, 5, tzinfo=UTC))
+    (found,) = run_checks(ctx, [Check(id="MON999", family="files", title="silent", func=silent)])
+    assert found.severity is Severity.INFO
+    assert found.message.startswith("skipped: ")
+
+
+# --- the ends of time ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "in_future"),
+    [(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), False), (datetime(1, 1, 1, tzinfo=UTC), True)],
+)
+def test_timestamps_near_the_ends_of_time_do_not_overflow(workspace: Path, now: datetime, in_future: bool) -> None:
+    """Config bounds keep as_of away from year 1 and 9999, but MON104's arithmetic must not depend on them."""
+    config = load_config(EXAMPLE_CONFIG, env={}, overrides={"workspace": str(workspace)}, cwd=workspace)
+    config = replace(config, as_of=now)
+    results = list(timestamps_not_in_future(Context(config=config, workspace=load_workspace(config), now=now)))
+    assert results
+    assert any(r.severity is Severity.ERROR and "is in the future" in r.message for r in results) is in_future
+    assert all(r.severity is Severity.OK for r in results) is not in_future

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Outcome, finding, snapshot
+from tests.conftest import EXAMPLE_CONFIG, Outcome, finding, snapshot
 
 RunMonitor = Callable[..., Outcome]
 CANARY = "pw-in-uri-5150"
@@ -125,4 +125,55 @@ def test_a_uri_with_a_bad_port_is_not_ok(monitor: RunMonitor, uri: str) -> None:
 def test_bare_databricks_is_a_known_tracking_uri(monitor: RunMonitor) -> None:
     r = monitor("--tracking-uri", "databricks", "--format", "json")
     assert finding(r, "MON301")["severity"] == "ok"
+    assert finding(r, "MON301")["message"] == "MLflow tracking URI is databricks"  # a name, not a secret
     assert r.code == 0
+
+
+@pytest.mark.parametrize("uri", ["http://", "https://", "http:///api", "http://:5000", f"http://alice:{CANARY}@/x"])
+def test_a_uri_without_a_host_is_an_error(monitor: RunMonitor, uri: str) -> None:
+    """``http://`` would otherwise be tried as localhost:80 and reported as a server that is down."""
+    r = monitor("--tracking-uri", uri, "--format", "json")
+    assert r.code == 1
+    found = finding(r, "MON301")
+    assert found["severity"] == "error"
+    assert "names no host" in found["message"]
+    assert CANARY not in r.text
+
+
+@pytest.mark.parametrize(
+    ("uri", "shown"),
+    [
+        ("sqlite:///mlflow.db", "sqlite:///mlflow.db"),
+        (f"postgresql://alice:{CANARY}@db.internal:5432/mlflow", "postgresql://db.internal:5432"),
+        (f"mysql+pymysql://alice:{CANARY}@db.internal/mlflow", "mysql+pymysql://db.internal"),
+        ("mssql://db.internal/mlflow", "mssql://db.internal"),
+    ],
+)
+def test_a_database_uri_points_to_the_tracking_server(
+    run_monitor: RunMonitor, workspace: Path, uri: str, shown: str
+) -> None:
+    """The slim env has no SQLAlchemy, and opening a store may create or migrate tables: say what to do instead,
+    without asking MLflow anything or creating a database file."""
+    cwd = Path.cwd()
+    r = run_monitor("--config", EXAMPLE_CONFIG, "--workspace", workspace, "--tracking-uri", uri, "--format", "json")
+    assert "Traceback" not in r.text
+    assert r.code == 1
+    found = finding(r, "MON301")
+    assert found["severity"] == "error"
+    assert found["subject"] == shown
+    assert f"{shown} is a database" in found["message"]
+    assert "mlflow server --backend-store-uri" in found["message"]
+    assert "http(s)" in found["message"]
+    assert CANARY not in r.text
+    assert finding(r, "MON302")["severity"] == "info"
+    assert list(cwd.iterdir()) == []
+
+
+@pytest.mark.parametrize("uri", ["databricks-uc", "uc", "databricks-uc://profile"])
+def test_a_unity_catalog_uri_is_not_a_tracking_uri(monitor: RunMonitor, uri: str) -> None:
+    """MLflow refuses these as tracking URIs; say so before importing it, rather than fail 'unexpectedly'."""
+    r = monitor("--tracking-uri", uri, "--format", "json")
+    assert r.code == 1
+    found = finding(r, "MON301")
+    assert found["severity"] == "error"
+    assert "Unity Catalog" in found["message"]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
 
 from mlops.contract.timestamps import parse_timestamp
-from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
+from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, shifted, warning
 
 
 @check("MON201", "alerts", "recent alerts")
@@ -18,7 +17,7 @@ def recent_alerts(ctx: Context) -> Iterator[Result]:
         yield info("skipped: no valid alerts file (see MON101-MON103)")
         return
     hours = ctx.config.alerts.window_hours
-    since = ctx.now - timedelta(hours=hours)
+    since = shifted(ctx.now, hours=-hours)
     recent = [a for a in doc.data["alerts"] if (t := parse_timestamp(a["raised_at"])) and since < t <= ctx.now]
     counts = Counter(a["severity"] for a in recent)
     tally = ", ".join(f"{counts[s]} {s}" for s in ("critical", "warning", "info"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mlops.monitoring.config import Config
 from mlops.monitoring.mlflow.base import State
@@ -79,3 +79,13 @@ def warning(message: str, subject: str = "") -> Result:
 
 def error(message: str, subject: str = "") -> Result:
     return Result(Severity.ERROR, message, subject)
+
+
+def shifted(when: datetime, *, seconds: float = 0.0, hours: float = 0.0) -> datetime:
+    """``when`` moved by a configured span, clamped to what datetime can hold: a bound past year 9999
+    (or before year 1) is simply unbounded, never an OverflowError."""
+    try:
+        return when + timedelta(seconds=seconds, hours=hours)
+    except OverflowError:
+        edge = datetime.max if seconds + hours > 0 else datetime.min
+        return edge.replace(tzinfo=when.tzinfo)

@@ -102,6 +102,9 @@ def _verdicts(ctx: Context) -> tuple[list[Verdict], str] | Result:
     if ws.baseline is None or not ws.baseline.valid:
         return info("skipped: no valid baseline to compare with")
     windows = ws.judged
+    if not windows and ws.by_end and (since := ctx.config.drift.since):
+        newest = ws.by_end[-1][0].isoformat().replace("+00:00", "Z")
+        return info(f"skipped: no window ends after drift.since = {since} (the newest ends {newest})")
     if not windows:
         return info("skipped: no valid window")
     try:

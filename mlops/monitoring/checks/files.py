@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from mlops.contract.reader import Document
 from mlops.contract.timestamps import parse_timestamp
-from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
+from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, shifted, warning
 
 TIMESTAMP_KEYS = {
     "mlops.window": (("window", "start"), ("window", "end"), ("generated_at",)),
@@ -43,10 +43,13 @@ def required_files(ctx: Context) -> Iterator[Result]:
 def files_parse(ctx: Context) -> Iterator[Result]:
     """Each monitoring file is a bounded, regular, UTF-8 JSON file."""
     docs = ctx.workspace.documents()
+    if not docs:
+        yield _skipped(ctx, "no monitoring file to read (MON101)")
+        return
     broken = [d for d in docs if d.error]
     for doc in broken:
         yield error(doc.error or "", doc.shown)
-    if docs and not broken:
+    if not broken:
         yield ok(f"{len(docs)} file(s) parse as JSON")
 
 
@@ -54,20 +57,26 @@ def files_parse(ctx: Context) -> Iterator[Result]:
 def files_match_schema(ctx: Context) -> Iterator[Result]:
     """Each file matches its versioned schema (mlops/contract/schemas)."""
     docs = [d for d in ctx.workspace.documents() if d.error is None]
+    if not docs:
+        yield _skipped(ctx, "no file parses as JSON (MON102)")
+        return
     for doc in docs:
         if doc.schema_errors:
             yield error(f"{doc.shown} does not match its schema: {_first(doc.schema_errors)}", doc.shown)
         elif doc.rule_errors:
             yield error(f"{doc.shown} breaks the data contract: {_first(doc.rule_errors)}", doc.shown)
-    if docs and all(d.valid and not d.rule_errors for d in docs):
+    if all(d.valid and not d.rule_errors for d in docs):
         yield ok(f"{len(docs)} file(s) match the data contract v1")
 
 
 @check("MON104", "files", "timestamps")
 def timestamps_not_in_future(ctx: Context) -> Iterator[Result]:
     """No timestamp inside a file lies in the future (beyond the clock-skew tolerance)."""
-    limit = ctx.now + timedelta(seconds=ctx.config.files.future_tolerance_seconds)
+    limit = shifted(ctx.now, seconds=ctx.config.files.future_tolerance_seconds)
     valid = [d for d in ctx.workspace.documents() if d.valid]
+    if not valid:
+        yield _skipped(ctx, "no file matches its schema (MON103)")
+        return
     bad = 0
     for doc in valid:
         for keys in TIMESTAMP_KEYS[doc.data["schema"]]:
@@ -80,7 +89,7 @@ def timestamps_not_in_future(ctx: Context) -> Iterator[Result]:
             if start and end and end <= start:
                 bad += 1
                 yield error(f"{doc.shown}: window ends before it starts", doc.shown)
-    if valid and not bad:
+    if not bad:
         yield ok(f"timestamps in {len(valid)} file(s) are ordered and not in the future")
 
 
@@ -127,6 +136,15 @@ def same_model_everywhere(ctx: Context) -> Iterator[Result]:
         )
     else:
         yield ok(f"{model['name']!r} version {model['version']} in baseline and newest window", newest.shown)
+
+
+def _skipped(ctx: Context, why: str) -> Result:
+    """A per-file check that looked at no file says so: having nothing to judge must never read as a pass."""
+    if ctx.workspace.problem:
+        return info("skipped: the workspace cannot be read (MON100)")
+    if not ctx.workspace.documents():
+        return info("skipped: no monitoring file to read (MON101)")
+    return info(f"skipped: {why}")
 
 
 def _newest_window(ctx: Context) -> tuple[datetime, Document] | None:

@@ -19,6 +19,11 @@ from mlops.monitoring.config import MlflowConfig
 from mlops.monitoring.mlflow.base import MlflowError, NotFound, Record
 from mlops.monitoring.mlflow.rest import ERROR_CODE, RestBackend
 
+DATABRICKS_HINT = (
+    "Databricks did not answer; set DATABRICKS_HOST and DATABRICKS_TOKEN (or a ~/.databrickscfg profile, "
+    "databricks://PROFILE)"
+)
+
 
 class ClientBackend:
     name = "mlflow"
@@ -29,7 +34,7 @@ class ClientBackend:
         self.shown = safe_uri(uri)
         self.env = env
         self.deadline = deadline
-        scheme = urlsplit(uri).scheme
+        scheme = self.scheme = urlsplit(uri).scheme or uri  # a bare "databricks" is its own scheme
         if scheme == "file":
             root = url2pathname(urlsplit(uri).path)
             if not os.path.isdir(root):
@@ -47,16 +52,29 @@ class ClientBackend:
         os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
         os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
         os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "ERROR")  # its warnings may echo a URI; findings say enough
         try:
             from mlflow.tracking import MlflowClient
         except ImportError as exc:
             raise MlflowError("no-client", f"mlflow-skinny cannot be imported ({type(exc).__name__})") from None
-        self.client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        try:
+            self.client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        except Exception as exc:  # noqa: BLE001 - MLflow refuses the URI: named, never echoed
+            raise MlflowError("client", f"mlflow-skinny cannot open {self.shown} ({type(exc).__name__})") from None
         self.rest = RestBackend(config, env=env, deadline=deadline) if scheme in ("http", "https") else None
 
     def server_version(self) -> str:
         if self.rest is not None:
             return self.rest.server_version()  # the same endpoint on both paths: identical findings
+        # Only an answer may pass MON302: one read-only GET, whose "not found" is an answer too.
+        try:
+            self._call(self.client.get_experiment_by_name, "Default")
+        except NotFound:
+            pass
+        except MlflowError as exc:
+            if self.scheme == "databricks":
+                raise MlflowError(exc.kind, f"{exc}: {DATABRICKS_HINT}") from None
+            raise
         import mlflow
 
         return f"{mlflow.__version__} (client)"

@@ -56,7 +56,7 @@ class RestBackend:
             self.headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self.context: ssl.SSLContext | None = None
         if self.https:
-            self.context = ssl.create_default_context(cafile=config.server_cert_path)
+            self.context = _tls_context(config.server_cert_path)
             if config.insecure_tls:
                 self.context.check_hostname = False
                 self.context.verify_mode = ssl.CERT_NONE
@@ -201,6 +201,19 @@ class RestBackend:
             if size > self.max_body:
                 raise MlflowError("too-large", f"{self.shown} sent an answer over {self.max_body:,} bytes")
             chunks.append(chunk)
+
+
+def _tls_context(cafile: str | None) -> ssl.SSLContext:
+    """The system's trust store, or the configured CA bundle; a bundle that cannot be read is named, not raised."""
+    try:
+        return ssl.create_default_context(cafile=cafile)
+    except OSError as exc:  # ssl.SSLError included: the file is there but holds no certificate
+        why = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
+        raise MlflowError(
+            "tls-config",
+            f"MLFLOW_TRACKING_SERVER_CERT_PATH (mlflow.server_cert_path) {cafile} cannot be used as a CA bundle "
+            f"({why})",
+        ) from None
 
 
 def _int_or_none(value: Any) -> int | None:
