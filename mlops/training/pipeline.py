@@ -6,6 +6,7 @@ imported in the ``train`` session's environment, and ``python -m mlops.training 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -204,37 +205,63 @@ def train(cfg: Mapping[str, Any], cwd: Path) -> dict[str, Any]:
         metrics = sanitize(trainer.metrics)
         mlflow.log_metrics(metrics, step=trainer.epoch)
         run_id = run.info.run_id
-    version = register(m, run_id, metrics)
+    # The signals come first: nothing is registered until the baseline is ready to be written.
     best = YOLO(str(save_dir / "weights" / "best.pt"))
-    workspace = Path(cfg["workspace"])
-    workspace.mkdir(parents=True, exist_ok=True)
-    model_ref = {"name": m["model_name"], "version": version["version"], "run_id": run_id}
     signals = signals_of(best, images_in(dataset["val"]), imgsz=cfg["imgsz"], device=device)
-    baseline = {
-        "schema": "mlops.baseline", "schema_version": 1, "model": model_ref, "created_at": stamp(),
-        "dataset": str(data), "signals": signals.to_dict(),
-    }  # fmt: skip
-    write_atomic(workspace / "baseline.json", json.dumps(baseline, indent=1) + "\n")
-    ensure_alerts(workspace, {"name": m["model_name"], "version": version["version"]})
+    workspace = Path(cfg["workspace"])
+    with registration(m, run_id, metrics) as version:
+        if version["promoted"]:  # the baseline follows the alias: production is compared with what it serves
+            workspace.mkdir(parents=True, exist_ok=True)
+            model_ref = {"name": m["model_name"], "version": version["version"], "run_id": run_id}
+            baseline = {
+                "schema": "mlops.baseline", "schema_version": 1, "model": model_ref, "created_at": stamp(),
+                "dataset": str(data), "signals": signals.to_dict(),
+            }  # fmt: skip
+            write_atomic(workspace / "baseline.json", json.dumps(baseline, indent=1) + "\n")
+            ensure_alerts(workspace, {"name": m["model_name"], "version": version["version"]})
     return {**version, "run_id": run_id, "metrics": metrics, "workspace": str(workspace)}
 
 
-def register(m: Mapping[str, Any], run_id: str, metrics: Mapping[str, float]) -> dict[str, Any]:
-    """A new version of the registered model from this run; the alias moves only if the gate passes."""
+@contextlib.contextmanager
+def registration(m: Mapping[str, Any], run_id: str, metrics: Mapping[str, float]) -> Iterator[dict[str, Any]]:
+    """A new version of the registered model from this run, the alias moved to it only if the gate passes.
+
+    Taken back if the block fails or is interrupted (the version deleted, the alias restored, a model
+    created here removed): a served version without its baseline would leave the monitor nothing to
+    compare production with.
+    """
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     client = MlflowClient()
+    name, alias = m["model_name"], m["model_alias"]
+    created = False
     try:
-        client.create_registered_model(m["model_name"])
+        client.create_registered_model(name)
+        created = True
     except MlflowException as exc:
         if getattr(exc, "error_code", "") != "RESOURCE_ALREADY_EXISTS":
             raise
-    mv = client.create_model_version(m["model_name"], f"runs:/{run_id}/weights", run_id)
     passed, failures = gate_passes(m["gate"], metrics)
+    previous: str | None = None
     if passed:
-        client.set_registered_model_alias(m["model_name"], m["model_alias"], mv.version)
-    return {"version": str(mv.version), "promoted": passed, "gate_failures": failures}
+        with contextlib.suppress(MlflowException):  # no version behind the alias yet
+            previous = str(client.get_model_version_by_alias(name, alias).version)
+    version: str | None = None
+    try:
+        version = str(client.create_model_version(name, f"runs:/{run_id}/weights", run_id).version)
+        if passed:
+            client.set_registered_model_alias(name, alias, version)
+        yield {"version": version, "promoted": passed, "gate_failures": failures}
+    except BaseException:
+        with contextlib.suppress(Exception):
+            if created:
+                client.delete_registered_model(name)
+            elif version is not None:
+                client.delete_model_version(name, version)  # takes an alias pointing at it along
+                if previous is not None:
+                    client.set_registered_model_alias(name, alias, previous)
+        raise
 
 
 def observe(cfg: Mapping[str, Any], cwd: Path, images: Path, *, window_minutes: int = 60) -> Path:
@@ -266,5 +293,9 @@ def observe(cfg: Mapping[str, Any], cwd: Path, images: Path, *, window_minutes: 
 
 def iter_lines(result: Mapping[str, Any]) -> Iterator[str]:
     yield f"registered version {result['version']} (run {result['run_id']})"
-    yield "promoted to the alias" if result["promoted"] else "NOT promoted: " + "; ".join(result["gate_failures"])
-    yield f"baseline written to {result['workspace']}/baseline.json"
+    if result["promoted"]:
+        yield "promoted to the alias"
+        yield f"baseline written to {result['workspace']}/baseline.json"
+    else:
+        yield "NOT promoted: " + "; ".join(result["gate_failures"])
+        yield f"the alias and {result['workspace']}/baseline.json are left as they were"
