@@ -31,7 +31,8 @@ STAMP = "mlops-env.json"
 INSTALL_ARGS = {"uv": ("--require-hashes",), "virtualenv": ("--require-hashes", "--no-deps")}
 """Install arguments per backend; part of each env's key, so changing them resyncs."""
 PRECOMPILE = {"monitoring": ("yaml", "dotenv")}
-"""Packages whose bytecode is compiled at sync time: the ones the warm monitor imports.
+"""Packages whose bytecode is compiled at sync time: the ones the warm monitor imports (dotenv when a
+``.env`` exists).
 Compiling everything would double the slim env on disk for modules that never load."""
 SEED_PACKAGES = frozenset({"pip", "setuptools", "wheel"})
 LOCK_INPUTS = ("monitoring", "dev", "nox", "full")
@@ -323,9 +324,12 @@ def lock(session: nox.Session) -> None:
 
 @nox.session(python=False, name="cache-key")
 def cache_key(session: nox.Session) -> None:
-    """Print the key a CI cache of .nox should use for each session (-- SESSION for one)."""
+    """Print the key a CI cache of .nox should use for the uv sessions (-- SESSION for one).
+
+    Its parts are the workflow's: OS, arch, full Python version, the session's lock, requirements/nox.txt
+    (the cached .nox holds the bootstrap env too) and this file."""
     osname = f"{platform.system()}-{platform.machine()}".lower()
-    noxfile = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    noxfile = hashlib.sha256(Path(__file__).read_bytes() + (REQUIREMENTS / "nox.txt").read_bytes()).hexdigest()
     for name, lock_name in {"monitor": "monitoring", "tests": "dev", "lint": "dev"}.items():
         if not session.posargs or name in session.posargs:
             key = hashlib.sha256(f"{env_key(lock_name, 'uv')}{noxfile}".encode()).hexdigest()[:24]

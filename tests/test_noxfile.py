@@ -229,6 +229,14 @@ def test_cache_key_follows_the_lock(repo: Path, lockfile: Path) -> None:
     second = ok(run_nox(repo, "-s", "cache-key"))
     assert f"monitor: {keys['monitor']}" not in second
     assert f"tests: {keys['tests']}" in second
+    bootstrap_lock = repo / "requirements" / "nox.txt"  # the cached .nox holds the bootstrap env as well
+    original = bootstrap_lock.read_text()
+    bootstrap_lock.write_text(original + "\n# a comment changes the bytes\n")
+    try:
+        third = ok(run_nox(repo, "-s", "cache-key"))
+    finally:
+        bootstrap_lock.write_text(original)
+    assert f"tests: {keys['tests']}" not in third
 
 
 def test_monitor_env_holds_and_imports_nothing_heavy(repo: Path) -> None:
