@@ -18,7 +18,7 @@ from mlops.core.config import ConfigError, Spec, Special, coerce, kind
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "example" / "monitor.yaml"
-PATH_KEYS = ("workspace", "output", "mlflow.server_cert_path")
+PATH_KEYS = ("workspace", "output", "mlflow.server_cert_path", "mlflow.client_cert_path")
 CHOICES = {
     "fail_on": ("warning", "error"),
     "format": ("auto", "text", "json", "github"),
@@ -33,6 +33,7 @@ ENV_KEYS = {
     "MLFLOW_TRACKING_USERNAME": "mlflow.username",
     "MLFLOW_TRACKING_INSECURE_TLS": "mlflow.insecure_tls",
     "MLFLOW_TRACKING_SERVER_CERT_PATH": "mlflow.server_cert_path",
+    "MLFLOW_TRACKING_CLIENT_CERT_PATH": "mlflow.client_cert_path",
 }
 """Environment variable -> dotted config key. Standard MLflow names keep their standard names."""
 EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
@@ -79,6 +80,7 @@ class MlflowConfig:
     username: str | None = None
     insecure_tls: bool = False
     server_cert_path: str | None = None
+    client_cert_path: str | None = None
     client: str = "auto"
     budget_seconds: float = 10.0
     warn_run_age_days: float = 30.0

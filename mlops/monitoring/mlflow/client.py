@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,8 +48,12 @@ class ClientBackend:
             os.environ["MLFLOW_TRACKING_USERNAME"] = config.username
         if config.insecure_tls:
             os.environ["MLFLOW_TRACKING_INSECURE_TLS"] = "true"
+            # The user turned verification off on purpose; urllib3 would say so on stderr at every request.
+            warnings.filterwarnings("ignore", message="Unverified HTTPS request")
         if config.server_cert_path:
             os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = config.server_cert_path
+        if config.client_cert_path:
+            os.environ["MLFLOW_TRACKING_CLIENT_CERT_PATH"] = config.client_cert_path
         os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
         os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
         os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")

@@ -56,7 +56,7 @@ class RestBackend:
             self.headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self.context: ssl.SSLContext | None = None
         if self.https:
-            self.context = _tls_context(config.server_cert_path)
+            self.context = _tls_context(config.server_cert_path, config.client_cert_path)
             if config.insecure_tls:
                 self.context.check_hostname = False
                 self.context.verify_mode = ssl.CERT_NONE
@@ -203,17 +203,27 @@ class RestBackend:
             chunks.append(chunk)
 
 
-def _tls_context(cafile: str | None) -> ssl.SSLContext:
-    """The system's trust store, or the configured CA bundle; a bundle that cannot be read is named, not raised."""
+def _tls_context(cafile: str | None, certfile: str | None = None) -> ssl.SSLContext:
+    """The system's trust store or the configured CA bundle, and the client certificate for mutual TLS
+    (MLflow's convention: certificate and key in one .pem). A file that cannot be used is named, not raised."""
     try:
-        return ssl.create_default_context(cafile=cafile)
+        context = ssl.create_default_context(cafile=cafile)
     except OSError as exc:  # ssl.SSLError included: the file is there but holds no certificate
-        why = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
-        raise MlflowError(
-            "tls-config",
-            f"MLFLOW_TRACKING_SERVER_CERT_PATH (mlflow.server_cert_path) {cafile} cannot be used as a CA bundle "
-            f"({why})",
-        ) from None
+        setting = "MLFLOW_TRACKING_SERVER_CERT_PATH (mlflow.server_cert_path)"
+        raise _unusable(setting, cafile, "a CA bundle", exc) from None
+    if certfile:
+        try:
+            context.load_cert_chain(certfile)
+        except OSError as exc:
+            raise _unusable(
+                "MLFLOW_TRACKING_CLIENT_CERT_PATH (mlflow.client_cert_path)", certfile, "a certificate and key", exc
+            ) from None
+    return context
+
+
+def _unusable(setting: str, path: str | None, what: str, exc: OSError) -> MlflowError:
+    why = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
+    return MlflowError("tls-config", f"{setting} {path} cannot be used as {what} ({why})")
 
 
 def _int_or_none(value: Any) -> int | None:
