@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -88,7 +88,9 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-def find_config(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> Path | None:
+def find_config(
+    args: argparse.Namespace, env: Mapping[str, str], cwd: Path, overrides: Mapping[str, Any]
+) -> Path | None:
     """The config file to read; None (the defaults) when only the workspace is given, as the defaults need no more."""
     if args.example:
         return EXAMPLE_CONFIG
@@ -98,8 +100,7 @@ def find_config(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> 
         return Path(env["MLOPS_CONFIG"])
     if (cwd / DEFAULT_CONFIG_NAME).is_file():
         return cwd / DEFAULT_CONFIG_NAME
-    set_workspace = [value for key, _, value in (item.partition("=") for item in args.set) if key == "workspace"]
-    if args.workspace or env.get("MLOPS_WORKSPACE") or any(set_workspace):
+    if overrides.get("workspace") or env.get("MLOPS_WORKSPACE"):  # --workspace or --set workspace=...
         return None
     raise ConfigError(
         f"no configuration: pass --config FILE, set MLOPS_CONFIG, create ./{DEFAULT_CONFIG_NAME}, or try --example"
@@ -184,13 +185,9 @@ def secrets_in(env: Mapping[str, str], argv: Sequence[str] | None = ()) -> list[
     return [s for s in secrets if s] + uri_passwords(env, argv)
 
 
-def scrub_report(report: Report, secrets: Sequence[str]) -> Report:
+def scrub_report(report: Report, clean: Callable[[str], str]) -> Report:
     """Secrets out of every text a reporter renders, before it escapes them for JSON, Markdown or a
     workflow command (where the escaped form would no longer match the secret)."""
-
-    def clean(text: str) -> str:
-        return hide_userinfo(scrub(text, secrets))
-
     findings = tuple(
         dataclasses.replace(f, message=clean(f.message), subject=clean(f.subject), title=clean(f.title))
         for f in report.findings
@@ -208,8 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     secrets: list[str] = []
 
+    def clean(text: str) -> str:  # every text that leaves the process goes through here
+        return hide_userinfo(scrub(text, secrets))
+
     def fail(code: ExitCode, message: str) -> int:
-        sys.stderr.write(hide_userinfo(scrub(f"mlops monitor: {message}\n", secrets)))
+        sys.stderr.write(clean(f"mlops monitor: {message}\n"))
         return int(code)
 
     try:
@@ -225,12 +225,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         cwd = Path.cwd()
         env = read_environment(cwd, os.environ)
         secrets = secrets_in(env, argv)
-        config = load_config(find_config(args, env, cwd), env=env, overrides=overrides_from(args), cwd=cwd)
+        overrides = overrides_from(args)
+        config = load_config(find_config(args, env, cwd, overrides), env=env, overrides=overrides, cwd=cwd)
         derived = uri_passwords({**env, "config": config.mlflow.tracking_uri or ""}, argv)
         secrets += derived
-        report = scrub_report(evaluate(config, env, cwd, started=started), secrets)
+        report = scrub_report(evaluate(config, env, cwd, started=started), clean)
         fmt = resolve(config.format, env)
-        text = hide_userinfo(scrub(REPORTER_BY_NAME[fmt](report), secrets))
+        text = clean(REPORTER_BY_NAME[fmt](report))
         if fmt == "github" and env.get("GITHUB_ACTIONS") == "true":
             # The runner swallows ::add-mask:: lines; anywhere else they would print the secret itself.
             sys.stdout.write(github.mask_commands(dict.fromkeys(derived)))
@@ -242,14 +243,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             except OSError as exc:
                 return fail(ExitCode.USAGE, f"{config.output}: cannot write the report ({exc.strerror})")
             if fmt == "github":  # workflow commands act only in the log
-                sys.stdout.write(hide_userinfo(scrub(github.commands(report), secrets)))
+                sys.stdout.write(clean(github.commands(report)))
         if fmt == "github":  # after the report, so the step's outputs never claim a run that failed to write
             try:
                 github.publish(
                     report,
                     summary_path=env.get("GITHUB_STEP_SUMMARY"),
                     output_path=env.get("GITHUB_OUTPUT"),
-                    clean=lambda t: hide_userinfo(scrub(t, secrets)),
+                    clean=clean,
                 )
             except github.PublishError as exc:
                 return fail(ExitCode.USAGE, str(exc))
