@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "mlops" / "example"
 EXAMPLE_CONFIG = EXAMPLE / "monitor.yaml"
 ENV_PREFIXES = ("MLFLOW_", "MLOPS_", "GITHUB_", "PYTHON_DOTENV")
+IGNORE = shutil.ignore_patterns(
+    ".nox", ".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", ".import_linter_cache"
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,17 @@ class Outcome:
     @property
     def text(self) -> str:
         return self.out + self.err
+
+
+def copy_repo(dst: Path) -> Path:
+    """A copy of the repository without its envs or caches: what a fresh clone holds."""
+    shutil.copytree(ROOT, dst, ignore=IGNORE)
+    return dst
+
+
+def clean_environ() -> dict[str, str]:
+    """The process environment without the developer's MLflow, monitor, GitHub or nox settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith((*ENV_PREFIXES, "NOX"))}
 
 
 @pytest.fixture(autouse=True)
@@ -170,3 +184,50 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@dataclass(frozen=True)
+class NoxMonitor:
+    """``python3 noxfile.py -s monitor [-- ARGS]``, the README's entry point, on a copy of the repository.
+
+    Each call is a real nox process whose monitor env was built once for the test session. It runs
+    in ``cwd`` (default: the copy's root, as in the Quick start) with the clean environment plus ``env``.
+    """
+
+    repo: Path
+
+    def command(self, *args: str | os.PathLike[str]) -> list[str]:
+        extra = ["--", *map(os.fspath, args)] if args else []
+        return [sys.executable, str(self.repo / "noxfile.py"), "-s", "monitor", *extra]
+
+    def environ(self, env: dict[str, str] | None = None) -> dict[str, str]:
+        return clean_environ() | (env or {})
+
+    def __call__(
+        self, *args: str | os.PathLike[str], cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> Outcome:
+        done = subprocess.run(
+            self.command(*args),
+            cwd=cwd or self.repo,
+            env=self.environ(env),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        return Outcome(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture(scope="session")
+def nox_monitor(tmp_path_factory: pytest.TempPathFactory) -> NoxMonitor:
+    """The documented entry point, ready to call: a repository copy whose monitor env is built."""
+    runner = NoxMonitor(copy_repo(tmp_path_factory.mktemp("entry") / "repo"))
+    built = runner("--list-checks")
+    assert built.code == 0, built.text
+    return runner
+
+
+def json_from(outcome: Outcome) -> dict[str, Any]:
+    """The JSON report inside nox's stdout (nox logs its own lines on stderr)."""
+    doc: dict[str, Any] = json.loads(outcome.out[outcome.out.index("{") :])
+    return doc

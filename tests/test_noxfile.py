@@ -17,25 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ENV_PREFIXES, ROOT
+from tests.conftest import clean_environ, copy_repo
 
 pytestmark = [pytest.mark.nox, pytest.mark.slow]
 
-IGNORE = shutil.ignore_patterns(
-    ".nox", ".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", ".import_linter_cache"
-)
 INSTALLER = re.compile(r"uv pip (sync|install)|pip install|Creating virtual environment")
 PIN = re.compile(r"^([A-Za-z0-9][\w.-]*)==([^\s;\\]+)(\s*;)?", re.M)
 SEEDS = {"pip", "setuptools", "wheel"}
-
-
-def copy_repo(dst: Path) -> Path:
-    shutil.copytree(ROOT, dst, ignore=IGNORE)
-    return dst
-
-
-def clean_environ() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith((*ENV_PREFIXES, "NOX"))}
 
 
 def nox_command(repo: Path, *args: str) -> list[str]:
