@@ -58,6 +58,7 @@ class FilesConfig:
 @dataclass(frozen=True, kw_only=True)
 class AlertsConfig:
     window_hours: float
+    max_age_hours: float = 26.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,6 +181,7 @@ SPEC = Spec(
         "files.warn_age_hours": _span(1, "hours"),
         "files.max_age_hours": _span(1, "hours"),
         "alerts.window_hours": _span(1, "hours"),
+        "alerts.max_age_hours": _span(1, "hours"),
         "mlflow.warn_run_age_days": _span(24, "days"),
         "mlflow.max_run_age_days": _span(24, "days"),
     },
