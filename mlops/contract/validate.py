@@ -13,6 +13,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -145,10 +146,22 @@ def _check_string(value: str, schema: Mapping[str, Any], where: str) -> Iterator
         yield f"{where}: string shorter than {schema['minLength']}"
     if len(value) > schema.get("maxLength", math.inf):
         yield f"{where}: string longer than {schema['maxLength']}"
+    elif schema.get("format") == "date-time" and (
+        parse_timestamp(value) is None or not _pattern(schema.get("pattern", "")).search(value)
+    ):
+        yield f"{where}: {_short(value)} {_why_not_a_time(value)}"  # a person reads this, not the regex
     elif "pattern" in schema and not _pattern(schema["pattern"]).search(value):
         yield f"{where}: {_short(value)} does not match {schema['pattern']}"
-    elif schema.get("format") == "date-time" and parse_timestamp(value) is None:
-        yield f"{where}: {_short(value)} is not a date-time with a timezone offset"
+
+
+def _why_not_a_time(value: str) -> str:
+    try:
+        naive = len(value) <= 64 and datetime.fromisoformat(value).tzinfo is None
+    except ValueError:
+        naive = False
+    if naive:
+        return "has no timezone offset: end it with Z (UTC) or +HH:MM"
+    return "is not an RFC 3339 date-time with a timezone offset, such as 2026-11-20T12:00:00Z"
 
 
 def _check_object(value: dict[str, Any], schema: Mapping[str, Any], base: str, path: str, where: str) -> Iterator[str]:

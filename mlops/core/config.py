@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,11 +42,20 @@ def read_environment(cwd: Path, environ: Mapping[str, str]) -> dict[str, str]:
     if truthy(env.get("PYTHON_DOTENV_DISABLED")) or not dotenv_path.is_file():
         return env
     from dotenv import dotenv_values  # only when there is a .env to read
+    from dotenv.parser import parse_stream
 
     try:
-        values = dotenv_values(dotenv_path)
+        with dotenv_path.open(encoding="utf-8") as stream:  # python-dotenv drops a line it cannot parse
+            broken = [b.original.line for b in parse_stream(stream) if b.error]
+        values = dotenv_values(dotenv_path) if not broken else {}
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{dotenv_path}: cannot read .env ({type(exc).__name__})") from None
+    if broken:  # silently dropping `PASSWORD="p#ss"word` would run without the password
+        lines = ", ".join(map(str, broken[:5]))
+        raise ConfigError(
+            f"{dotenv_path}: line {lines} cannot be parsed (an unclosed quote, or text after a closing quote?); "
+            "fix it, or set PYTHON_DOTENV_DISABLED=1 to ignore .env"
+        )
     return {k: v for k, v in values.items() if v is not None} | env
 
 
@@ -95,6 +105,8 @@ class Spec:
                     options = ", ".join(self.choices[dotted])
                     raise ConfigError(f"{where}: {dotted[:80]!r} must be one of {options}, got {kind(value)}")
                 target[key] = coerce(dotted, value, self._default(dotted), where)
+                if dotted in self.path_keys and target[key] == "":
+                    raise ConfigError(f"{where}: {dotted[:80]!r} is empty: give a path")
                 if dotted in self.path_keys and target[key] is not None:
                     target[key] = str(base / expand_user(dotted, target[key], where))
 
@@ -123,7 +135,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{at}") from None
+        twice = str(getattr(exc, "problem", "")) if "given twice" in str(getattr(exc, "problem", "")) else ""
+        raise ConfigError(f"{path}: {twice}{at}" if twice else f"{path}: not valid YAML{at}") from None
     except RecursionError:
         raise ConfigError(f"{path}: nested too deeply") from None
     if data is None:
@@ -133,10 +146,36 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+class StrictLoader(yaml.SafeLoader):
+    """YAML as configuration needs it: a key given twice is refused, and ``1e-3`` is a number.
+
+    PyYAML follows YAML 1.1, where a float needs a dot (``1.0e-3``) and ``1e-3`` is a string, and the
+    later of two equal keys silently wins; YAML 1.2 and JSON disagree on both.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key[:60]!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
 def safe_load(text: str) -> Any:
-    """``yaml.safe_load``, whose constructors also raise ValueError (a 30 February, a 5,000-digit int)."""
+    """:class:`StrictLoader`, whose constructors also raise ValueError (a 30 February, a 5,000-digit int)."""
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except (ValueError, TypeError, OverflowError) as exc:
         raise yaml.YAMLError(type(exc).__name__) from None
 
@@ -180,6 +219,8 @@ def coerce(key: str, value: Any, default: Any, where: str) -> Any:
         if not isinstance(value, bool):
             raise bad("true or false")
     elif isinstance(default, int):
+        if isinstance(value, float) and value.is_integer() and 0 <= value <= MAX_NUMBER:  # 1e6 is a million
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NUMBER:
             raise bad(f"a non-negative integer up to {MAX_NUMBER:.0e}")
     elif isinstance(default, float):
@@ -187,8 +228,10 @@ def coerce(key: str, value: Any, default: Any, where: str) -> Any:
             raise bad(f"a non-negative number up to {MAX_NUMBER:.0e}")
         value = float(value)
     elif isinstance(default, list):
-        if isinstance(value, str):
-            value = [part for part in value.split(",") if part]
+        if isinstance(value, str):  # `MON1, MON2` as `--select MON1,MON2` means
+            value = value.split(",")
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = [part.strip() for part in value if part.strip()]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad("a list of strings")
     elif isinstance(default, str):  # a key documented as null may be null; the others name something

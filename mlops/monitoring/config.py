@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 
 from mlops.contract.timestamps import parse_timestamp
@@ -159,6 +159,19 @@ def _tracking_uri(key: str, value: Any, where: str, base: Path) -> str | None:
         raise ConfigError(f"{where}: {key!r}: the file store path cannot be resolved ({type(exc).__name__})") from None
 
 
+def _inside(key: str, value: Any, where: str, base: Path) -> str:
+    """A file or folder name inside the workspace: the reader refuses anything that leads out of it, so a
+    name that does is a configuration error, said before any file is read rather than once per file."""
+    name: str = coerce(key, value, "name", where)
+    parts = PurePath(name).parts
+    if PurePath(name).is_absolute() or PureWindowsPath(name).is_absolute() or ".." in parts:
+        raise ConfigError(
+            f"{where}: {key!r} must be a path inside the workspace (relative, without '..'), got {kind(value)}; "
+            "to read files elsewhere, point `workspace` there"
+        )
+    return name
+
+
 def _thresholds(key: str, value: Any, where: str, base: Path) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise ConfigError(f"{where}: {key!r} must map metric names to conditions like '>= 0.5', got {kind(value)}")
@@ -178,6 +191,7 @@ SPEC = Spec(
         "drift.since": _as_of,
         "mlflow.tracking_uri": _tracking_uri,
         "mlflow.metrics": _thresholds,
+        **{f"files.{name}": _inside for name in ("baseline", "alerts", "windows", "peers")},
         "files.warn_age_hours": _span(1, "hours"),
         "files.max_age_hours": _span(1, "hours"),
         "alerts.window_hours": _span(1, "hours"),
