@@ -197,7 +197,7 @@ class NoxMonitor:
     repo: Path
 
     def command(self, *args: str | os.PathLike[str]) -> list[str]:
-        extra = ["--", *map(os.fspath, args)] if args else []
+        extra = ["--", *(os.fspath(a) for a in args)] if args else []
         return [sys.executable, str(self.repo / "noxfile.py"), "-s", "monitor", *extra]
 
     def environ(self, env: dict[str, str] | None = None) -> dict[str, str]:

@@ -7,7 +7,6 @@ interpreter and ``importlib.metadata``, against the pins read from the lock file
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_noxfile import assert_env_matches, clean_environ, copy_repo, lock_pins, nox_command, ok, run_nox
+from tests.conftest import clean_environ, copy_repo
+from tests.test_noxfile import assert_env_matches, lock_pins, nox_command, ok, run_nox
 
 pytestmark = [
     pytest.mark.nox,

@@ -7,7 +7,7 @@ chance: every URI it shows goes through :func:`safe_uri` first.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 SECRET_VARIABLES = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME")
@@ -64,3 +64,21 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
             out.append("***")
         hidden = secret_char
     return "".join(out)
+
+
+def uri_passwords(values: Iterable[str]) -> list[str]:
+    """Passwords found inside URIs: derived secrets that no secret store masks by itself."""
+    found = []
+    for value in values:
+        if "@" in value and "://" in value:
+            try:
+                found.append(urlsplit(value).password or "")
+            except ValueError:
+                continue
+    return [p for p in found if p]
+
+
+def secrets_in(env: Mapping[str, str], argv: Iterable[str] = ()) -> list[str]:
+    """Every value that must never be printed: credential variables' values and URI passwords."""
+    secrets = [env.get(name, "") for name in SECRET_VARIABLES if name != "MLFLOW_TRACKING_USERNAME"]
+    return [s for s in secrets if s] + uri_passwords([*env.values(), *argv])

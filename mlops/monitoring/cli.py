@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from mlops.core.atomic import write_atomic
 from mlops.core.config import ConfigError, read_environment, safe_load, truthy
-from mlops.core.redact import SECRET_VARIABLES, hide_userinfo, safe_uri, scrub
+from mlops.core.redact import hide_userinfo, safe_uri, scrub, secrets_in, uri_passwords
 from mlops.monitoring.checks import run_checks, selected_checks
 from mlops.monitoring.checks.base import Context
 from mlops.monitoring.checks.mlflow import uri_problem
@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", type=Path, help=f"YAML config (default: $MLOPS_CONFIG, then ./{DEFAULT_CONFIG_NAME})"
     )
     where.add_argument("--example", action="store_true", help="run on the bundled example workspace")
+    p.add_argument(
+        "--example-if-unconfigured",
+        action="store_true",
+        help=f"run on the bundled example when nothing else configures a run ({UNCONFIGURED}); "
+        "what `nox -s monitor` does",
+    )
     p.add_argument("--workspace", help="monitoring workspace folder")
     p.add_argument("--as-of", dest="as_of", help="judge as of this RFC 3339 time instead of now")
     p.add_argument("--format", choices=("auto", "text", "json", "github"), help="report format (default: auto)")
@@ -81,35 +87,69 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
             overrides[key] = value
     for key in ("select", "ignore"):  # `--select MON1,MON2` means what `select: MON1,MON2` means
         if (values := getattr(args, key)) is not None:
-            overrides[key] = [part for value in values for part in value.split(",") if part]
+            overrides[key] = ",".join(values)
     for key, value in vars(args).items():
         if key.startswith(("mlflow.", "drift.")) and value is not None:
             overrides[key] = value
     return overrides
 
 
+UNCONFIGURED = "no --config, MLOPS_CONFIG, ./mlops.yaml, --workspace or MLOPS_WORKSPACE"
+
+
 def find_config(
     args: argparse.Namespace, env: Mapping[str, str], cwd: Path, overrides: Mapping[str, Any]
-) -> Path | None:
-    """The config file to read; None (the defaults) when only the workspace is given, as the defaults need no more."""
+) -> tuple[Path | None, str]:
+    """The config file to read (None: the defaults, which need only a workspace) and why it was chosen.
+
+    Relative paths are resolved against ``cwd``, the folder the user ran the command in, so that
+    every refusal can show the file it looked for.
+    """
     if args.example:
-        return EXAMPLE_CONFIG
+        return EXAMPLE_CONFIG, "from --example"
     if args.config:
-        return Path(args.config)
+        return cwd / args.config, "from --config"
     if env.get("MLOPS_CONFIG"):
-        return Path(env["MLOPS_CONFIG"])
+        return cwd / env["MLOPS_CONFIG"], "from MLOPS_CONFIG"
     if (cwd / DEFAULT_CONFIG_NAME).is_file():
-        return cwd / DEFAULT_CONFIG_NAME
+        return cwd / DEFAULT_CONFIG_NAME, "found in the current folder"
     if overrides.get("workspace") or env.get("MLOPS_WORKSPACE"):  # --workspace or --set workspace=...
-        return None
+        return None, "no config file: a workspace alone runs on the defaults"
+    if args.example_if_unconfigured:
+        return EXAMPLE_CONFIG, f"the bundled example, since {UNCONFIGURED} configures a run"
     raise ConfigError(
-        f"no configuration: pass --config FILE, set MLOPS_CONFIG, create ./{DEFAULT_CONFIG_NAME}, or try --example"
+        f"no configuration ({UNCONFIGURED} in {cwd}): pass --config FILE, set MLOPS_CONFIG, "
+        f"create ./{DEFAULT_CONFIG_NAME}, or try --example"
     )
 
 
-def evaluate(config: Config, env: Mapping[str, str], cwd: Path, *, started: float | None = None) -> Report:
-    """Run the selected checks and decide the exit code: the whole monitor, minus I/O."""
+def workspace_source(args: argparse.Namespace, env: Mapping[str, str], overrides: Mapping[str, Any]) -> str:
+    """Which layer named the workspace: the highest of command line, environment and config file."""
+    if args.workspace:
+        return "from --workspace"
+    if "workspace" in overrides:
+        return "from --set workspace"
+    if env.get("MLOPS_WORKSPACE"):
+        return "from MLOPS_WORKSPACE"
+    return "from the config file"
+
+
+def evaluate(
+    config: Config,
+    env: Mapping[str, str],
+    cwd: Path,
+    *,
+    started: float | None = None,
+    origin: tuple[str, str] = ("", ""),
+) -> Report:
+    """Run the selected checks and decide the exit code: the whole monitor, minus I/O.
+
+    ``origin``: why this config file (or the defaults) and this workspace were used, for the report.
+    """
     now = config.as_of or datetime.now(UTC)
+    for prefix in (*config.select, *config.ignore):
+        if not selected_checks((prefix,), ()):  # `MON2O1` (letter O) would silently drop MON201
+            raise ConfigError(f"select/ignore: {prefix[:40]!r} is not the prefix of any check ID (see --list-checks)")
     checks = selected_checks(config.select, config.ignore)
     if not checks:
         raise ConfigError(f"select {list(config.select)} / ignore {list(config.ignore)} leave no check to run")
@@ -124,6 +164,9 @@ def evaluate(config: Config, env: Mapping[str, str], cwd: Path, *, started: floa
     return Report(
         findings=tuple(findings),
         workspace=shown_path(config.workspace, cwd),
+        config=shown_path(Path(config.source), cwd) if config.source != "defaults" else "",
+        config_source=origin[0],
+        workspace_source=origin[1],
         as_of=now.isoformat(timespec="seconds"),
         as_of_is_now=config.as_of is None,
         fail_on=fail_on,
@@ -167,24 +210,6 @@ def links(config: Config, ctx: Context) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def uri_passwords(env: Mapping[str, str], argv: Sequence[str] | None) -> list[str]:
-    """Passwords found inside URIs: derived secrets that no secret store masks by itself."""
-    found = []
-    for value in [*env.values(), *(sys.argv[1:] if argv is None else argv)]:
-        if "@" in value and "://" in value:
-            try:
-                found.append(urlsplit(value).password or "")
-            except ValueError:
-                continue
-    return [p for p in found if p]
-
-
-def secrets_in(env: Mapping[str, str], argv: Sequence[str] | None = ()) -> list[str]:
-    """Every value that must never be printed: credential variables and URI passwords."""
-    secrets = [env.get(name, "") for name in SECRET_VARIABLES if name != "MLFLOW_TRACKING_USERNAME"]
-    return [s for s in secrets if s] + uri_passwords(env, argv)
-
-
 def scrub_report(report: Report, clean: Callable[[str], str]) -> Report:
     """Secrets out of every text a reporter renders, before it escapes them for JSON, Markdown or a
     workflow command (where the escaped form would no longer match the secret)."""
@@ -198,6 +223,43 @@ def scrub_report(report: Report, clean: Callable[[str], str]) -> Report:
 
 def _interrupt(signum: int, frame: object) -> NoReturn:
     raise KeyboardInterrupt
+
+
+def emit(
+    report: Report,
+    config: Config,
+    *,
+    env: Mapping[str, str],
+    derived: Sequence[str],
+    clean: Callable[[str], str],
+    fail: Callable[[ExitCode, str], int],
+) -> int:
+    """Write the report where the config says, then the CI side effects; returns the exit code."""
+    fmt = resolve(config.format, env)
+    text = clean(REPORTER_BY_NAME[fmt](report))
+    if fmt == "github" and env.get("GITHUB_ACTIONS") == "true":
+        # The runner swallows ::add-mask:: lines; anywhere else they would print the secret itself.
+        sys.stdout.write(github.mask_commands(dict.fromkeys(derived)))
+    if config.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            write_atomic(config.output, text)
+        except OSError as exc:
+            return fail(ExitCode.USAGE, f"{config.output}: cannot write the report ({exc.strerror})")
+        if fmt == "github":  # workflow commands act only in the log
+            sys.stdout.write(clean(github.commands(report)))
+    if fmt == "github":  # after the report, so the step's outputs never claim a run that failed to write
+        try:
+            github.publish(
+                report,
+                summary_path=env.get("GITHUB_STEP_SUMMARY"),
+                output_path=env.get("GITHUB_OUTPUT"),
+                clean=clean,
+            )
+        except github.PublishError as exc:
+            return fail(ExitCode.USAGE, str(exc))
+    return int(report.exit_code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -224,40 +286,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cwd = Path.cwd()
         env = read_environment(cwd, os.environ)
-        secrets = secrets_in(env, argv)
+        secrets = secrets_in(env, sys.argv[1:] if argv is None else argv)
         overrides = overrides_from(args)
-        config = load_config(find_config(args, env, cwd, overrides), env=env, overrides=overrides, cwd=cwd)
-        derived = uri_passwords({**env, "config": config.mlflow.tracking_uri or ""}, argv)
+        path, config_source = find_config(args, env, cwd, overrides)
+        config = load_config(path, env=env, overrides=overrides, cwd=cwd)
+        if config.workspace is None:
+            where = f"{shown_path(path, cwd)} sets no `workspace:`" if path else "no config file"
+            raise ConfigError(f"no workspace configured ({where}): set `workspace:`, MLOPS_WORKSPACE or --workspace")
+        origin = (config_source, workspace_source(args, env, overrides))
+        given = sys.argv[1:] if argv is None else argv
+        derived = uri_passwords([*env.values(), config.mlflow.tracking_uri or "", *given])
         secrets += derived
-        report = scrub_report(evaluate(config, env, cwd, started=started), clean)
-        fmt = resolve(config.format, env)
-        text = clean(REPORTER_BY_NAME[fmt](report))
-        if fmt == "github" and env.get("GITHUB_ACTIONS") == "true":
-            # The runner swallows ::add-mask:: lines; anywhere else they would print the secret itself.
-            sys.stdout.write(github.mask_commands(dict.fromkeys(derived)))
-        if config.output is None:
-            sys.stdout.write(text)
-        else:
-            try:
-                write_atomic(config.output, text)
-            except OSError as exc:
-                return fail(ExitCode.USAGE, f"{config.output}: cannot write the report ({exc.strerror})")
-            if fmt == "github":  # workflow commands act only in the log
-                sys.stdout.write(clean(github.commands(report)))
-        if fmt == "github":  # after the report, so the step's outputs never claim a run that failed to write
-            try:
-                github.publish(
-                    report,
-                    summary_path=env.get("GITHUB_STEP_SUMMARY"),
-                    output_path=env.get("GITHUB_OUTPUT"),
-                    clean=clean,
-                )
-            except github.PublishError as exc:
-                return fail(ExitCode.USAGE, str(exc))
-        return int(report.exit_code)
+        report = scrub_report(evaluate(config, env, cwd, started=started, origin=origin), clean)
+        return emit(report, config, env=env, derived=derived, clean=clean, fail=fail)
     except ConfigError as exc:
         return fail(ExitCode.USAGE, str(exc))
     except KeyboardInterrupt:
+        if _in_main_thread():  # a second Ctrl-C, or nox passing on the one the terminal sent, is the same request
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, signal.SIG_IGN)
         return fail(ExitCode.INTERRUPTED, "interrupted; no report was written")
     except Exception as exc:
         if truthy(os.environ.get("MLOPS_DEBUG")):

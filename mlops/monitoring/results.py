@@ -58,6 +58,18 @@ class Report:
     exit_code: ExitCode
     links: tuple[tuple[str, str], ...] = ()
     """(label, URL) pairs a reporter may show, e.g. the MLflow model version; never credentials."""
+    config: str = ""
+    """The config file read, as shown (relative to the current folder when inside it); "" for the defaults."""
+    config_source: str = ""
+    """Why that file (or none) was used: ``--config``, ``MLOPS_CONFIG``, the bundled example as a fallback..."""
+    workspace_source: str = ""
+    """Which layer named the workspace: ``--workspace``, ``MLOPS_WORKSPACE``, the config file..."""
+
+    @property
+    def inputs(self) -> tuple[tuple[str, str], tuple[str, str]]:
+        """(config, why) and (workspace, why), as the reports' headers show them."""
+        config = self.config or "none, the defaults"
+        return (config, self.config_source), (self.workspace, self.workspace_source)
 
     @property
     def worst(self) -> Severity:

@@ -86,6 +86,9 @@ def summary(report: Report) -> str:
         f"{report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} warning(s).",
         "",
     ]
+    if report.config_source:
+        (config, why), (_, workspace_why) = report.inputs
+        head += [f"Config `{_cell(config)}` ({_cell(why)}); workspace from {_cell(workspace_why)}.", ""]
     if report.links:
         head += [" · ".join(f"[{_cell(label)}]({url})" for label, url in report.links), ""]
     rows = ["| | check | | finding |", "|---|---|---|---|"]

@@ -11,7 +11,9 @@ def render(report: Report) -> str:
     doc = {
         "schema": "mlops.report",
         "schema_version": 1,
+        "config": {"file": report.config or None, "source": report.config_source},
         "workspace": report.workspace,
+        "workspace_source": report.workspace_source,
         "as_of": report.as_of,
         "status": "failed" if report.exit_code else "ok",
         "exit_code": int(report.exit_code),

@@ -15,7 +15,7 @@ LABELS = {Severity.OK: "ok", Severity.INFO: "info", Severity.WARNING: "WARN", Se
 
 def render(report: Report) -> str:
     when = "now" if report.as_of_is_now else "as of"
-    lines = [f"mlops monitor: {report.workspace} ({when} {report.as_of})", ""]
+    lines = [f"mlops monitor: {report.workspace} ({when} {report.as_of})", *inputs(report), ""]
     width = max((len(f.title) for f in report.findings), default=0)
     for f in report.findings:
         lines.append(f"  {LABELS[f.severity]:<5} {f.check}  {f.title:<{width}}  {printable(f.message)}")
@@ -26,6 +26,12 @@ def render(report: Report) -> str:
     counts = ", ".join(f"{report.count(s)} {name}" for s, name in COUNTED)
     lines += ["", f"{checks} checks, {len(report.findings)} findings: {counts} -> {verdict}"]
     return "\n".join(lines) + "\n"
+
+
+def inputs(report: Report) -> list[str]:
+    """Which config and workspace were used, and why: a run on the wrong files must be visible."""
+    rows = zip(("config", "workspace"), report.inputs, strict=True)
+    return [f"  {name:<9}  {printable(value)} ({printable(why)})" for name, (value, why) in rows if why]
 
 
 def printable(text: str) -> str:
