@@ -24,26 +24,54 @@ from mlops.core.redact import hide_userinfo, safe_uri, scrub, secrets_in, uri_pa
 from mlops.monitoring.checks import run_checks, selected_checks
 from mlops.monitoring.checks.base import Context
 from mlops.monitoring.checks.mlflow import uri_problem
-from mlops.monitoring.config import EXAMPLE_CONFIG, Config, load_config
+from mlops.monitoring.config import ENV_KEYS, EXAMPLE_CONFIG, Config, load_config
 from mlops.monitoring.mlflow.gather import gather
 from mlops.monitoring.reporters import REPORTER_BY_NAME, github, resolve
-from mlops.monitoring.results import ExitCode, Report, Severity
+from mlops.monitoring.results import ExitCode, Link, Report, Severity
 from mlops.monitoring.workspace import load_workspace
 
 PROG = "python -m mlops.monitoring"
 DEFAULT_CONFIG_NAME = "mlops.yaml"
 
 
+OTHER_VARIABLES = {
+    "MLOPS_CONFIG": "the config file, when --config is not given",
+    "MLFLOW_TRACKING_PASSWORD": "with MLFLOW_TRACKING_USERNAME: HTTP basic auth (never printed)",
+    "MLFLOW_TRACKING_TOKEN": "bearer token (never printed)",
+    "PYTHON_DOTENV_DISABLED": "1: do not read ./.env",
+    "MLOPS_DEBUG": "1: let an internal error's traceback through",
+    "GITHUB_ACTIONS": "true: --format auto means github",
+    "GITHUB_STEP_SUMMARY": "--format github appends its summary to this file",
+    "GITHUB_OUTPUT": "--format github writes the step's outputs to this file",
+}
+"""Variables read outside the config layering (ENV_KEYS lists those that set a config key)."""
+
+
+def environment_help() -> str:
+    """The epilog's variable list, built from ENV_KEYS so that --help cannot fall behind the config."""
+    rows = [(name, f"sets `{key}`") for name, key in ENV_KEYS.items()] + list(OTHER_VARIABLES.items())
+    width = max(len(name) for name, _ in rows)
+    lines = [f"  {name:<{width}}  {what}" for name, what in rows]
+    return "environment variables (also read from ./.env; the command line wins, then these, then the file):\n" + (
+        "\n".join(lines)
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
         description="Check a model's monitoring files, recent alerts and MLflow setup, without loading the model.",
-        epilog="Exit codes: 0 healthy (warnings allowed), 1 findings at or above --fail-on, 2 usage or "
-        "configuration error, 3 internal error, 130 interrupted.",
+        epilog=environment_help()
+        + "\n\nexit codes: 0 healthy (warnings allowed), 1 findings at or above --fail-on, 2 usage or "
+        "configuration error, 3 internal error, 130 interrupted (143 for nox killed by SIGTERM).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     where = p.add_mutually_exclusive_group()
     where.add_argument(
-        "--config", type=Path, help=f"YAML config (default: $MLOPS_CONFIG, then ./{DEFAULT_CONFIG_NAME})"
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help=f"YAML config (default: $MLOPS_CONFIG, then ./{DEFAULT_CONFIG_NAME})",
     )
     where.add_argument("--example", action="store_true", help="run on the bundled example workspace")
     p.add_argument(
@@ -52,20 +80,29 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"run on the bundled example when nothing else configures a run ({UNCONFIGURED}); "
         "what `nox -s monitor` does",
     )
-    p.add_argument("--workspace", help="monitoring workspace folder")
-    p.add_argument("--as-of", dest="as_of", help="judge as of this RFC 3339 time instead of now")
+    p.add_argument("--workspace", metavar="DIR", help="monitoring workspace folder")
+    p.add_argument("--as-of", dest="as_of", metavar="TIME", help="judge as of this RFC 3339 time instead of now")
     p.add_argument("--format", choices=("auto", "text", "json", "github"), help="report format (default: auto)")
-    p.add_argument("--output", help="write the report to this file, atomically")
-    p.add_argument("--windows", dest="drift.windows", type=int, help="judge the newest N windows for drift (0 = all)")
-    p.add_argument("--since", dest="drift.since", help="judge only windows ending after this RFC 3339 time")
+    p.add_argument("--output", metavar="FILE", help="write the report to this file, atomically")
+    p.add_argument(
+        "--windows", dest="drift.windows", type=int, metavar="N", help="judge the newest N windows for drift (0 = all)"
+    )
+    p.add_argument("--since", dest="drift.since", metavar="TIME", help="judge only windows ending after this time")
     p.add_argument("--fail-on", dest="fail_on", choices=("warning", "error"), help="lowest severity that fails the run")
-    p.add_argument("--select", action="append", metavar="PREFIX", help="run only checks with this ID prefix")
-    p.add_argument("--ignore", action="append", metavar="PREFIX", help="skip checks with this ID prefix")
-    p.add_argument("--tracking-uri", dest="mlflow.tracking_uri", help="MLflow tracking URI")
-    p.add_argument("--experiment", dest="mlflow.experiment_name", help="MLflow experiment name")
-    p.add_argument("--model-name", dest="mlflow.model_name", help="registered model name")
-    p.add_argument("--model-alias", dest="mlflow.model_alias", help="registered model alias")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key")
+    prefixes = "PREFIX[,PREFIX...]"
+    p.add_argument(
+        "--select", action="append", metavar=prefixes, help="run only checks with these ID prefixes (repeatable)"
+    )
+    p.add_argument(
+        "--ignore", action="append", metavar=prefixes, help="skip checks with these ID prefixes (repeatable)"
+    )
+    p.add_argument("--tracking-uri", dest="mlflow.tracking_uri", metavar="URI", help="MLflow tracking URI")
+    p.add_argument("--experiment", dest="mlflow.experiment_name", metavar="NAME", help="MLflow experiment name")
+    p.add_argument("--model-name", dest="mlflow.model_name", metavar="NAME", help="registered model name")
+    p.add_argument("--model-alias", dest="mlflow.model_alias", metavar="ALIAS", help="registered model alias")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key (YAML value)"
+    )
     p.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     return p
 
@@ -187,7 +224,7 @@ def shown_path(path: Path | None, cwd: Path) -> str:
         return str(path)
 
 
-def links(config: Config, ctx: Context) -> tuple[tuple[str, str], ...]:
+def links(config: Config, ctx: Context) -> tuple[Link, ...]:
     """The serving model version and its run in MLflow's web UI, when the tracking server has one."""
     uri, name = config.mlflow.tracking_uri, config.mlflow.model_name
     if not uri or not name or not uri.startswith(("http://", "https://")):
@@ -203,10 +240,12 @@ def links(config: Config, ctx: Context) -> tuple[tuple[str, str], ...]:
         version = ctx.workspace.baseline.data["model"]["version"]
     found = []
     if version is not None:
-        found.append((f"{name} v{version} in MLflow", f"{base}/#/models/{quote(name, safe='')}/versions/{version}"))
+        url = f"{base}/#/models/{quote(name, safe='')}/versions/{version}"
+        found.append(Link(key="model_version", label=f"{name} v{version} in MLflow", url=url))
     if ctx.mlflow is not None and ctx.mlflow.run.ok:
         run = ctx.mlflow.run.value
-        found.append((f"run {run['run_id']}", f"{base}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}"))
+        url = f"{base}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}"
+        found.append(Link(key="run", label=f"run {run['run_id']}", url=url))
     return tuple(found)
 
 
@@ -217,7 +256,7 @@ def scrub_report(report: Report, clean: Callable[[str], str]) -> Report:
         dataclasses.replace(f, message=clean(f.message), subject=clean(f.subject), title=clean(f.title))
         for f in report.findings
     )
-    links = tuple((clean(label), clean(url)) for label, url in report.links)
+    links = tuple(dataclasses.replace(link, label=clean(link.label), url=clean(link.url)) for link in report.links)
     return dataclasses.replace(report, findings=findings, workspace=clean(report.workspace), links=links)
 
 

@@ -47,6 +47,15 @@ class Finding:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Link:
+    """A page a reporter may point to; ``key`` is stable (``model_version``, ``run``), ``label`` is for people."""
+
+    key: str
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Report:
     """Everything a reporter may render: the findings and the verdict, already decided."""
 
@@ -56,8 +65,8 @@ class Report:
     as_of_is_now: bool
     fail_on: Severity
     exit_code: ExitCode
-    links: tuple[tuple[str, str], ...] = ()
-    """(label, URL) pairs a reporter may show, e.g. the MLflow model version; never credentials."""
+    links: tuple[Link, ...] = ()
+    """Pages a reporter may show, e.g. the MLflow model version; never credentials."""
     config: str = ""
     """The config file read, as shown (relative to the current folder when inside it); "" for the defaults."""
     config_source: str = ""
@@ -76,8 +85,11 @@ class Report:
         return max((f.severity for f in self.findings), default=Severity.OK)
 
     def detailed(self) -> tuple[list[Finding], list[str]]:
-        """The findings that carry numbers, and the union of their names in order: a reporter's table."""
-        found = [f for f in self.findings if f.details]
+        """The drift findings that carry numbers, and the union of their names in order: a reporter's table.
+
+        Other families' numbers (MON302's timing) stay in the JSON report's ``details`` only.
+        """
+        found = [f for f in self.findings if f.details and f.family == "drift"]
         columns: list[str] = []
         for f in found:
             columns += [name for name, _ in f.details if name not in columns]

@@ -419,7 +419,6 @@ def unparsable(ws: Path) -> None:
     [
         ("missing", ("MON102", "MON103", "MON104")),
         ("empty", ("MON102", "MON103", "MON104")),
-        ("unset", ("MON102", "MON103", "MON104")),
         ("unparsable", ("MON103", "MON104")),
     ],
 )
@@ -433,8 +432,6 @@ def test_a_check_that_looked_at_no_file_says_skipped_not_ok(
     elif case == "empty":
         (tmp_path / "empty").mkdir()
         args = ("--workspace", tmp_path / "empty")
-    elif case == "unset":
-        args = ("--set", "workspace=")
     else:
         unparsable(workspace)
     r = run_monitor("--config", EXAMPLE_CONFIG, *args, "--select", "MON1", "--format", "json")

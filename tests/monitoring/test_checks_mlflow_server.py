@@ -245,9 +245,8 @@ def test_the_rest_path_imports_no_mlflow_and_creates_nothing(
 
 
 def test_the_mlflow_part_takes_little_of_the_budget(client: Any, judge: Callable[..., Any], workspace: Path) -> None:
-    """Not a timing assertion: the state records how long MLflow took, and the report shows it."""
+    """Not a timing assertion: the state records how long MLflow took, and the report's details show it."""
     scenario = make_scenario(client)
     point_workspace_at(workspace, scenario)
-    message = judge(scenario)["MON302"]["message"]
-    seconds = float(message.split("(")[1].split(" s ")[0])
-    assert 0 < seconds < 10  # the default budget: it finished inside it
+    seconds = judge(scenario)["MON302"]["details"]["seconds"]
+    assert 0 < seconds < 120  # the budget the judge sets: it finished inside it

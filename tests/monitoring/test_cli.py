@@ -396,3 +396,24 @@ def test_secrets_stay_out_of_configuration_errors(monitor: RunMonitor, monkeypat
     assert r.code == 2
     assert "files.max_bytes" in r.err
     assert ENV_CANARY not in r.text
+
+
+# --- --help: what a user types, in the user's words ---------------------------------------------
+
+
+def test_help_shows_placeholders_not_config_keys(run_monitor: RunMonitor) -> None:
+    """argparse derives a metavar from ``dest``: `--windows DRIFT.WINDOWS` reads as a config key to type."""
+    r = run_monitor("--help")
+    assert r.code == 0
+    usage = r.out[: r.out.index("environment variables")]
+    assert not [word for word in usage.split() if "." in word.strip("[]{}(),") and word.isupper()]
+    for shown in ("--windows N", "--as-of TIME", "--tracking-uri URI", "--model-alias ALIAS", "PREFIX[,PREFIX...]"):
+        assert shown in usage
+
+
+def test_help_lists_every_environment_variable(run_monitor: RunMonitor) -> None:
+    out = run_monitor("--help").out
+    epilog = out[out.index("environment variables") :]
+    for name in [*cli.ENV_KEYS, *cli.OTHER_VARIABLES]:
+        assert name in epilog
+    assert "130" in epilog

@@ -65,8 +65,8 @@ def check(id: str, family: str, title: str) -> Callable[[CheckFunc], CheckFunc]:
     return register
 
 
-def ok(message: str, subject: str = "") -> Result:
-    return Result(Severity.OK, message, subject)
+def ok(message: str, subject: str = "", details: tuple[tuple[str, float], ...] = ()) -> Result:
+    return Result(Severity.OK, message, subject, details)
 
 
 def info(message: str, subject: str = "") -> Result:

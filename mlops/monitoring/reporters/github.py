@@ -90,7 +90,7 @@ def summary(report: Report) -> str:
         (config, why), (_, workspace_why) = report.inputs
         head += [f"Config `{_cell(config)}` ({_cell(why)}); workspace from {_cell(workspace_why)}.", ""]
     if report.links:
-        head += [" · ".join(f"[{_cell(label)}]({url})" for label, url in report.links), ""]
+        head += [" · ".join(f"[{_cell(link.label)}]({link.url})" for link in report.links), ""]
     rows = ["| | check | | finding |", "|---|---|---|---|"]
     size = sum(len(line) + 1 for line in head + rows)
     for i, f in enumerate(report.findings):

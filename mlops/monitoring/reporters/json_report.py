@@ -19,7 +19,7 @@ def render(report: Report) -> str:
         "exit_code": int(report.exit_code),
         "fail_on": report.fail_on.label,
         "counts": {s.label: report.count(s) for s in Severity},
-        "links": dict(report.links),
+        "links": {link.key: link.url for link in report.links},
         "findings": [
             {
                 "check": f.check,
