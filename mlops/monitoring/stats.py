@@ -56,8 +56,8 @@ def psi(reference: Sequence[float], current: Sequence[float]) -> float:
     if not (empty_p and empty_q):  # a subnormal smallest share divided by 1e6 rounds to 0
         raise ValueError("a share is too small for a finite PSI")
     total = 0.0
-    for p, q in zip(ps, qs, strict=True):
-        p, q = p or empty_p, q or empty_q
+    for share_p, share_q in zip(ps, qs, strict=True):
+        p, q = share_p or empty_p, share_q or empty_q
         total += (q - p) * math.log(q / p)
     if not math.isfinite(total):
         raise ValueError("the shares are too far apart for a finite PSI")
