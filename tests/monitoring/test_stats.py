@@ -1,4 +1,5 @@
-"""Every drift statistic against scipy (test env only), on generated histograms, to 1e-9; and no input,
+"""Every drift statistic against scipy (test env only) on generated histograms, to 1e-9, and PSI against
+Evidently's own function (tests/fixtures/peers/psi/); and no input,
 however odd (NaN, infinities, subnormal or 400-digit counts, ragged lengths), crashes one: it answers a
 finite number in its range, or raises ValueError saying what is wrong."""
 
