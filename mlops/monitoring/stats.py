@@ -4,7 +4,11 @@ Each function takes two count vectors on the same bins (reference first) and ret
 raises ``ValueError`` naming what is wrong (different lengths, negative counts, an empty side).
 Tests hold every function to scipy on generated histograms.
 
-- PSI uses natural logs and replaces empty proportions by ``EPSILON``, as Evidently does.
+- PSI uses natural logs and Evidently's rule for empty bins (``get_binned_data`` in Evidently 0.7):
+  only a share of exactly 0 is replaced, by ``EPSILON``, or by the side's smallest nonzero share / 1e6
+  when that share is already at or below ``EPSILON``; nonzero shares, however tiny, are kept. A bin
+  empty on both sides is left out, as Evidently leaves out a category neither sample holds. Tests hold
+  it to Evidently's own function (tests/fixtures/peers/psi/).
 - The Jensen-Shannon *distance* (square root of the divergence) uses log base 2: it lies in [0, 1].
 - The binned two-sample Kolmogorov-Smirnov statistic is the largest gap between the two cumulative
   histograms; its p-value is the asymptotic Kolmogorov one, ``Q(D * sqrt(n*m/(n+m)))``.
@@ -18,6 +22,7 @@ import math
 from collections.abc import Sequence
 
 EPSILON = 0.0001
+"""Evidently's floor for an empty bin's share, unless the smallest nonzero share is already this small."""
 
 
 def _check(reference: Sequence[float], current: Sequence[float]) -> tuple[float, float]:
@@ -37,12 +42,25 @@ def _check(reference: Sequence[float], current: Sequence[float]) -> tuple[float,
     return n, m
 
 
+def _empty_share(shares: list[float]) -> float:
+    """What Evidently puts in an empty bin: 0.0001, or far below the smallest share when that is tiny."""
+    smallest = min(s for s in shares if s > 0)
+    return smallest / 10**6 if smallest <= EPSILON else EPSILON
+
+
 def psi(reference: Sequence[float], current: Sequence[float]) -> float:
     n, m = _check(reference, current)
+    kept = [(r, c) for r, c in zip(reference, current, strict=True) if r or c]
+    ps, qs = [r / n for r, _ in kept], [c / m for _, c in kept]
+    empty_p, empty_q = _empty_share(ps), _empty_share(qs)
+    if not (empty_p and empty_q):  # a subnormal smallest share divided by 1e6 rounds to 0
+        raise ValueError("a share is too small for a finite PSI")
     total = 0.0
-    for r, c in zip(reference, current, strict=True):
-        p, q = max(r / n, EPSILON), max(c / m, EPSILON)
+    for share_p, share_q in zip(ps, qs, strict=True):
+        p, q = share_p or empty_p, share_q or empty_q
         total += (q - p) * math.log(q / p)
+    if not math.isfinite(total):
+        raise ValueError("the shares are too far apart for a finite PSI")
     return total
 
 

@@ -3,6 +3,12 @@
 Evidently 0.7 snapshots (``snapshot.json()``: ``metrics[]`` and ``tests[]`` with ``status``) and
 Great Expectations 1.x validation results (``success``, ``statistics``, ``results[]``) become
 findings under their own test and expectation names. Neither library is ever imported.
+
+An Evidently test's severity is its status, because Evidently has already applied criticality when it
+wrote it: ``MetricTest.run`` turns a non-critical test's ``FAIL`` into ``WARNING``, and the per-column
+"Value Drift" tests of ``DataDriftPreset(include_tests=True)`` are written ``FAIL`` with an empty
+``test_config`` (their ``ValueDriftTest`` is critical by default). Evidently's own CLI fails a run on
+``FAIL`` or ``ERROR``, as MON501 does.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from mlops.contract.reader import Document
 from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
 
 EVIDENTLY_STATUS = {"FAIL": error, "ERROR": error, "WARNING": warning}
+"""Evidently's verdict per test status: only critical failures are written FAIL."""
 GX_SEVERITY = {"critical": error, "warning": warning, "info": info}
 
 
@@ -29,6 +36,19 @@ def _text(value: Any, limit: int = 200) -> str:
     return str(value)[:limit]
 
 
+def _columns(kwargs: dict[str, Any]) -> str:
+    """The columns an expectation is about: one, a pair (``column_A``, ``column_B``) or a ``column_list``."""
+    if "column" in kwargs:
+        return f" on {_text(kwargs['column'])!r}"
+    if "column_A" in kwargs or "column_B" in kwargs:
+        return f" on column_A {_text(kwargs.get('column_A'))!r} and column_B {_text(kwargs.get('column_B'))!r}"
+    if isinstance(kwargs.get("column_list"), list) and kwargs["column_list"]:
+        names = ", ".join(repr(_text(c, 60)) for c in kwargs["column_list"][:10])
+        more = f" and {len(kwargs['column_list']) - 10} more" if len(kwargs["column_list"]) > 10 else ""
+        return f" on columns {names}{more}"
+    return ""
+
+
 @check("MON501", "peers", "Evidently tests")
 def evidently_tests(ctx: Context) -> Iterator[Result]:
     """Evidently 0.7 snapshots in the reports folder: every test passed (a critical failure is an error)."""
@@ -41,8 +61,7 @@ def evidently_tests(ctx: Context) -> Iterator[Result]:
         bad = [t for t in tests if str(t.get("status", "")).upper() in EVIDENTLY_STATUS]
         for t in bad:
             status = str(t.get("status")).upper()
-            critical = isinstance(t.get("test_config"), dict) and t["test_config"].get("is_critical") is True
-            make = error if status in ("FAIL", "ERROR") and (critical or status == "ERROR") else warning
+            make = EVIDENTLY_STATUS[status]
             detail = f": {_text(t.get('description'))}" if t.get("description") else ""
             yield make(f"{doc.shown}: Evidently test {_text(t.get('name'))!r} {status}{detail}", doc.shown)
         if not bad:
@@ -51,7 +70,7 @@ def evidently_tests(ctx: Context) -> Iterator[Result]:
 
 @check("MON502", "peers", "Great Expectations")
 def gx_results(ctx: Context) -> Iterator[Result]:
-    """Great Expectations validation results in the reports folder: every expectation met."""
+    """Great Expectations results in the reports folder: every expectation met, named with its columns."""
     docs = [d for d in ctx.workspace.peers if d.error is None and is_gx(d.data)]
     if not docs:
         yield info(f"skipped: no Great Expectations result in {ctx.config.files.peers}/")
@@ -62,10 +81,13 @@ def gx_results(ctx: Context) -> Iterator[Result]:
         for r in failed:
             config: dict[str, Any] = r["expectation_config"] if isinstance(r.get("expectation_config"), dict) else {}
             kwargs: dict[str, Any] = config["kwargs"] if isinstance(config.get("kwargs"), dict) else {}
-            observed = r.get("result", {}).get("observed_value") if isinstance(r.get("result"), dict) else None
+            found: dict[str, Any] = r["result"] if isinstance(r.get("result"), dict) else {}
+            observed = found.get("observed_value")
             make = GX_SEVERITY.get(str(config.get("severity", "critical")), error)
-            column = f" on {kwargs['column']!r}" if "column" in kwargs else ""
+            column = _columns(kwargs)
             seen = f", observed {_text(observed, 60)}" if observed is not None else ""
+            if observed is None and isinstance(found.get("unexpected_count"), int):
+                seen = f", {found['unexpected_count']} unexpected value(s)"  # row expectations have no observed value
             yield make(f"{doc.shown}: expectation {_text(config.get('type'))}{column} failed{seen}", doc.shown)
         if not failed:
             yield ok(f"{doc.shown}: {len(results)} expectation(s) met", doc.shown)
