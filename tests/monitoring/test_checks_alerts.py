@@ -184,7 +184,9 @@ def test_the_alert_window_reaches_the_clock_skew_tolerance(
 
 
 @pytest.mark.parametrize(("tolerance", "counted"), [("0", False), ("60", True)])
-def test_the_tolerance_is_the_configured_one(monitor: RunMonitor, workspace: Path, tolerance: str, counted: bool) -> None:
+def test_the_tolerance_is_the_configured_one(
+    monitor: RunMonitor, workspace: Path, tolerance: str, counted: bool
+) -> None:
     set_alerts(workspace, [alert("crit-skew", "2026-11-20T12:06:00Z")])
     r = monitor("--format", "json", "--set", f"files.future_tolerance_seconds={tolerance}", "--select", "MON201")
     assert (finding(r, "MON201")["severity"] == "error") is counted
@@ -199,7 +201,9 @@ def test_an_alert_raised_decades_ahead_is_a_mon104_error_naming_file_and_key(
     assert r.code == 1
     (found,) = [f for f in report(r)["findings"] if f["check"] == "MON104" and f["severity"] == "error"]
     assert found["subject"] == "alerts.json"
-    assert "alerts.json: alerts[3].raised_at (crit-2062) = 2062-01-01T00:00:00+00:00 is in the future" in found["message"]
+    assert (
+        "alerts.json: alerts[3].raised_at (crit-2062) = 2062-01-01T00:00:00+00:00 is in the future" in found["message"]
+    )
 
 
 # --- MON202: a dead alert producer ------------------------------------------------------------------

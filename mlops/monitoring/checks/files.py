@@ -196,4 +196,3 @@ def _get_time(doc: Document, keys: tuple[str, ...]) -> datetime | None:
 def _first(errors: tuple[str, ...]) -> str:
     more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
     return "; ".join(errors[:3]) + more
-

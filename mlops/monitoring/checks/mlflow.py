@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from mlops.contract.reader import Document
 from mlops.core import thresholds as conditions
 from mlops.core.redact import BARE_URIS, safe_uri
 from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
-from mlops.contract.reader import Document
 from mlops.monitoring.mlflow.base import Answer, NotFound
 from mlops.monitoring.workspace import model_of
 
