@@ -159,7 +159,7 @@ def same_model_everywhere(ctx: Context) -> Iterator[Result]:
         if served != name:
             yield error(text, docs[-1].shown)
         else:
-            yield warning(f"{text}; the baseline is for another version: rerun training's baseline", docs[-1].shown)
+            yield warning(text, docs[-1].shown)  # a deployment moved on, or the baseline is stale
     if not others:
         yield ok(
             f"{name!r} version {version} in the baseline and in the {len(checked)} window(s) checked "
