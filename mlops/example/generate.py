@@ -19,6 +19,8 @@ from mlops.core.atomic import write_atomic
 
 MODEL = {"name": "shapes-detector", "version": "3"}
 """Version 3 is what mlruns/ (make_mlruns.py) registers and aliases @champion."""
+RUN_ID = "aca30a5b17ac44a894bc7fc0d4b7a1c6"
+"""The source run of version 3 in mlruns/ (models/shapes-detector/version-3/meta.yaml): MON310 compares them."""
 CLASSES = ("circle", "square", "triangle")
 CONF_EDGES = [round(i / 10, 1) for i in range(11)]
 BOX_EDGES = [0, 1, 2, 3, 4, 6, 10, 100]
@@ -82,7 +84,7 @@ def generate(root: Path) -> None:
     baseline = {
         "schema": "mlops.baseline",
         "schema_version": 1,
-        "model": {**MODEL, "run_id": "5f1c0ffee0d5474c9a1e2b3c4d5e6f70"},
+        "model": {**MODEL, "run_id": RUN_ID},
         "created_at": stamp(datetime(2026, 10, 9, 9, 30, tzinfo=UTC)),  # after the run behind version 3
         "dataset": "synthetic-shapes/val",
         "signals": signals(rng, 400),

@@ -43,6 +43,12 @@ class Workspace:
         return [d for _, d in self.by_end if "signals" in d.data]
 
 
+def model_of(doc: Document) -> tuple[str, str]:
+    """(name, version) of the model a valid window or baseline describes: drift compares only equal ones."""
+    model = doc.data["model"]
+    return str(model["name"]), str(model["version"])
+
+
 def load_workspace(config: Config) -> Workspace:
     root = config.workspace
     if root is None:

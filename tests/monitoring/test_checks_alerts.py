@@ -19,7 +19,7 @@ from mlops.monitoring.checks.base import Context
 from mlops.monitoring.config import AlertsConfig, load_config
 from mlops.monitoring.results import Severity
 from mlops.monitoring.workspace import load_workspace
-from tests.conftest import EXAMPLE_CONFIG, Outcome, finding
+from tests.conftest import EXAMPLE_CONFIG, Outcome, finding, report
 
 RunMonitor = Callable[..., Outcome]
 
@@ -60,14 +60,12 @@ def test_a_recent_critical_alert_fails_the_run_and_is_named(monitor: RunMonitor,
 
 
 @pytest.mark.parametrize(
-    "raised_at",
-    ["2026-11-19T12:04:59Z", "2026-11-18T00:00:00Z", "2026-11-20T12:06:00Z"],
-    ids=["just-outside", "days-old", "after-as-of"],
+    "raised_at", ["2026-11-19T12:05:00Z", "2026-11-18T00:00:00Z"], ids=["exactly-24-h-old", "days-old"]
 )
 def test_a_critical_alert_outside_the_window_is_not_counted(
     monitor: RunMonitor, workspace: Path, raised_at: str
 ) -> None:
-    """Old alerts, and alerts after the moment being replayed, must not fail today's run."""
+    """Old alerts must not fail today's run: the window is (as_of - 24 h, as_of + tolerance]."""
     set_alerts(workspace, [alert("crit-out", raised_at)])
     r = monitor("--format", "json")
     assert r.code == 0
@@ -153,3 +151,107 @@ def test_a_window_reaching_past_year_one_does_not_overflow(
     (result,) = recent_alerts(Context(config=config, workspace=load_workspace(config), now=now))
     assert result.severity is severity
     assert result.subject == "alerts.json"
+
+
+# --- clock skew: a little ahead counts as now, far ahead is MON104 -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raised_at", "counted"),
+    [
+        ("2026-11-19T12:05:01Z", True),  # one second inside the 24 h window
+        ("2026-11-20T12:05:00Z", True),  # exactly at the judging time
+        ("2026-11-20T12:07:00Z", True),  # two minutes ahead: clock skew, counts as now
+        ("2026-11-20T12:10:00Z", True),  # exactly at the 300 s tolerance
+        ("2026-11-20T12:10:01Z", False),  # beyond it: MON104's, not counted here
+    ],
+    ids=["oldest-counted", "at-as-of", "two-minutes-ahead", "at-tolerance", "beyond-tolerance"],
+)
+def test_the_alert_window_reaches_the_clock_skew_tolerance(
+    monitor: RunMonitor, workspace: Path, raised_at: str, counted: bool
+) -> None:
+    """A producer whose clock runs two minutes ahead raised a critical alert that must fail the run."""
+    set_alerts(workspace, [alert("crit-skew", raised_at)])
+    r = monitor("--format", "json")
+    found = finding(r, "MON201")
+    assert (found["severity"] == "error") is counted, found
+    assert ("crit-skew" in found["message"]) is counted
+    mon104 = [f for f in report(r)["findings"] if f["check"] == "MON104"]
+    assert any(f["severity"] == "error" for f in mon104) is not counted
+    if not counted:
+        assert "1 raised in the future beyond the clock-skew tolerance, not counted (MON104)" in found["message"]
+    assert r.code == 1
+
+
+@pytest.mark.parametrize(("tolerance", "counted"), [("0", False), ("60", True)])
+def test_the_tolerance_is_the_configured_one(
+    monitor: RunMonitor, workspace: Path, tolerance: str, counted: bool
+) -> None:
+    set_alerts(workspace, [alert("crit-skew", "2026-11-20T12:06:00Z")])
+    r = monitor("--format", "json", "--set", f"files.future_tolerance_seconds={tolerance}", "--select", "MON201")
+    assert (finding(r, "MON201")["severity"] == "error") is counted
+    assert r.code == int(counted)
+
+
+def test_an_alert_raised_decades_ahead_is_a_mon104_error_naming_file_and_key(
+    monitor: RunMonitor, workspace: Path
+) -> None:
+    set_alerts(workspace, [alert("crit-2062", "2062-01-01T00:00:00Z")])
+    r = monitor("--format", "json")
+    assert r.code == 1
+    (found,) = [f for f in report(r)["findings"] if f["check"] == "MON104" and f["severity"] == "error"]
+    assert found["subject"] == "alerts.json"
+    assert (
+        "alerts.json: alerts[3].raised_at (crit-2062) = 2062-01-01T00:00:00+00:00 is in the future" in found["message"]
+    )
+
+
+# --- MON202: a dead alert producer ------------------------------------------------------------------
+
+
+def set_generated_at(workspace: Path, when: str) -> None:
+    path = workspace / "alerts.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["generated_at"] = when
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("generated_at", "severity", "wording"),
+    [
+        ("2026-11-20T11:15:00Z", "ok", "was generated 0.8 h ago (limit 26 h)"),  # the example
+        ("2026-11-19T10:05:00Z", "ok", "was generated 26.0 h ago (limit 26 h)"),  # exactly at the limit
+        ("2026-11-19T10:04:59Z", "error", "over the 26 h limit (alerts.max_age_hours)"),
+        ("2026-09-19T12:05:00Z", "error", "was generated 62.0 days ago, over the 26 h limit"),
+        ("2026-11-20T12:09:00Z", "ok", "was generated 0.0 h ago"),  # four minutes ahead: clock skew
+        ("2026-11-20T13:00:00Z", "error", "is in the future (MON104): its age cannot be judged"),
+    ],
+    ids=["fresh", "at-limit", "just-over", "62-days", "skew", "future"],
+)
+def test_a_stale_alerts_file_is_a_dead_producer(
+    monitor: RunMonitor, workspace: Path, generated_at: str, severity: str, wording: str
+) -> None:
+    """No alert in a file nobody rewrote for days is not "healthy": the producer that would raise them is gone."""
+    set_generated_at(workspace, generated_at)
+    set_alerts(workspace, [], keep=False)
+    r = monitor("--format", "json", "--select", "MON2")
+    found = finding(r, "MON202")
+    assert found["severity"] == severity, found
+    assert found["subject"] == "alerts.json"
+    assert wording in found["message"]
+    assert r.code == (1 if severity == "error" else 0)
+
+
+def test_alerts_max_age_hours_is_the_limit(monitor: RunMonitor, workspace: Path) -> None:
+    set_generated_at(workspace, "2026-11-18T12:05:00Z")
+    assert finding(monitor("--format", "json", "--select", "MON202"), "MON202")["severity"] == "error"
+    r = monitor("--format", "json", "--select", "MON202", "--set", "alerts.max_age_hours=48")
+    assert finding(r, "MON202")["severity"] == "ok"
+    assert r.code == 0
+
+
+def test_mon202_skips_an_invalid_alerts_file_and_never_says_ok(monitor: RunMonitor, workspace: Path) -> None:
+    (workspace / "alerts.json").write_text("{", encoding="utf-8")
+    found = finding(monitor("--format", "json"), "MON202")
+    assert found["severity"] == "info"
+    assert found["message"].startswith("skipped: ")

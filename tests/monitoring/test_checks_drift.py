@@ -123,3 +123,31 @@ def test_a_since_after_every_window_names_drift_since(monitor: RunMonitor) -> No
         assert "no window ends after drift.since = 2030-01-01T00:00:00Z" in found["message"], found
         assert "2026-11-20T12:00:00Z" in found["message"]  # the newest window's end, for comparison
     assert {f["check"] for f in doc["findings"]} == {"MON401", "MON402"}
+
+
+def test_windows_of_another_version_are_left_out_of_the_sum_and_counted(monitor: RunMonitor, workspace: Path) -> None:
+    """With --windows 3, two windows of version 2 must not be summed into version 3's comparison."""
+    for name in ("2026-11-20T100000Z.json", "2026-11-20T110000Z.json"):
+        edit(workspace, f"windows/{name}", lambda d: d["model"].update(version="2"))
+    doc = report(monitor("--format", "json", "--select", "MON4", "--windows", "3"))
+    left = "1 window(s) ending 2026-11-20T12:00:00Z, 340 images; 2 window(s) of another model or version than"
+    for found in doc["findings"]:
+        assert left in found["message"], found
+        assert "the baseline's 'shapes-detector' version 3 (MON106) left out" in found["message"]
+    alone = report(monitor("--format", "json", "--select", "MON401", "--windows", "1"))
+    assert [f["details"] for f in doc["findings"] if f["check"] == "MON401"] == [
+        f["details"] for f in alone["findings"]
+    ]  # the same numbers as the newest window judged alone
+
+
+def test_when_every_chosen_window_is_another_model_drift_is_skipped_not_ok(
+    monitor: RunMonitor, workspace: Path
+) -> None:
+    """Drift rows of another model against this baseline would all read "ok": they must say skipped."""
+    for path in (workspace / "windows").iterdir():
+        edit(workspace, f"windows/{path.name}", lambda d: d["model"].update(name="my-detector"))
+    outcome = monitor("--format", "json", "--select", "MON4", "--windows", "3")
+    for found in report(outcome)["findings"]:
+        assert found["severity"] == "info", found
+        assert found["message"].startswith("skipped: all 3 window(s) chosen describe another model or version")
+    assert outcome.code == 0

@@ -474,3 +474,127 @@ def test_timestamps_near_the_ends_of_time_do_not_overflow(workspace: Path, now: 
     assert results
     assert any(r.severity is Severity.ERROR and "is in the future" in r.message for r in results) is in_future
     assert all(r.severity is Severity.OK for r in results) is not in_future
+
+
+# --- boundaries: the clock-skew tolerance, zero-length windows, the age limits ---------------------
+
+
+def add_window(ws: Path, name: str, start: str, end: str, generated_at: str, **model: str) -> None:
+    """A copy of the newest window under ``name`` with other times (and, if given, another model)."""
+    doc = json.loads((ws / NEWEST).read_text(encoding="utf-8"))
+    doc.update(window={"start": start, "end": end}, generated_at=generated_at)
+    doc["model"].update(model)
+    (ws / "windows" / name).write_text(json.dumps(doc, indent=1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("as_of", "severity", "wording"),
+    [
+        ("2026-11-20T18:00:00Z", "ok", "ended 6.0 h ago"),  # exactly warn_age_hours: still ok
+        ("2026-11-20T18:00:01Z", "warning", "warning after 6 h"),
+        ("2026-11-21T14:00:00Z", "warning", "ended 26.0 h ago (warning after 6 h)"),  # exactly max_age_hours
+        ("2026-11-21T14:00:01Z", "error", "over the 26 h limit"),
+    ],
+    ids=["at-warn", "over-warn", "at-max", "over-max"],
+)
+def test_freshness_limits_are_inclusive(monitor: RunMonitor, as_of: str, severity: str, wording: str) -> None:
+    """An age exactly at a limit is on the lenient side of it (documented in default.yaml and the contract)."""
+    found = finding(monitor("--as-of", as_of, "--select", "MON105"), "MON105")
+    assert found["severity"] == severity, found
+    assert wording in found["message"]
+
+
+def test_a_window_ending_in_the_future_is_never_fresh(monitor: RunMonitor, workspace: Path) -> None:
+    """Two days after the last real window, a window dated three days ahead must not hide a dead producer."""
+    add_window(workspace, "future.json", "2026-11-25T11:00:00Z", "2026-11-25T12:00:00Z", "2026-11-25T12:01:00Z")
+    r = monitor("--as-of", "2026-11-22T12:05:00Z", "--select", "MON105")
+    found = finding(r, "MON105")
+    assert found["severity"] == "error", found
+    assert found["subject"] == NEWEST
+    assert "ended 2.0 days ago" in found["message"]
+    assert "1 window(s) ending further in the future left out (MON104)" in found["message"]
+    assert r.code == 1
+
+
+def test_when_every_window_ends_in_the_future_freshness_is_an_error(monitor: RunMonitor) -> None:
+    r = monitor("--as-of", "2026-11-19T12:00:00Z", "--select", "MON105")
+    found = finding(r, "MON105")
+    assert found["severity"] == "error", found
+    assert "no window has ended by 2026-11-19T12:00:00+00:00: all 6 end in the future" in found["message"]
+    assert r.code == 1
+
+
+def test_a_window_ahead_within_the_tolerance_counts_as_now(monitor: RunMonitor, workspace: Path) -> None:
+    edit(workspace, NEWEST, lambda d: d.update(window={"start": "2026-11-20T11:09:00Z", "end": "2026-11-20T12:09:00Z"},
+                                               generated_at="2026-11-20T12:09:30Z"))  # fmt: skip
+    r = monitor()
+    found = finding(r, "MON105")
+    assert found["severity"] == "ok"
+    assert "ends 240 s after the judging time, within the clock-skew tolerance: counted as now" in found["message"]
+    assert finding(r, "MON104")["severity"] == "ok"
+    assert r.code == 0
+
+
+def test_a_zero_length_window_is_allowed(monitor: RunMonitor, workspace: Path) -> None:
+    """A window opened and closed in the same instant is empty, not disordered."""
+    edit(workspace, NEWEST, lambda d: d["window"].update(start="2026-11-20T12:00:00Z"))
+    r = monitor("--select", "MON104")
+    assert finding(r, "MON104")["severity"] == "ok"
+    assert r.code == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "key"),
+    [
+        (NEWEST, lambda d: d.update(generated_at="2026-11-20T13:00:00Z"), "generated_at"),
+        (NEWEST, lambda d: d["window"].update(start="2026-11-20T12:30:00Z", end="2026-11-20T13:00:00Z"), "window.end"),
+        (NEWEST, lambda d: d["window"].update(start="2026-11-20T12:30:00Z"), "window.start"),
+        ("baseline.json", lambda d: d.update(created_at="2026-11-21T00:00:00Z"), "created_at"),
+        ("alerts.json", lambda d: d.update(generated_at="2026-11-20T12:10:01Z"), "generated_at"),
+    ],
+    ids=["window-generated-at", "window-end", "window-start", "baseline-created-at", "alerts-generated-at"],
+)
+def test_every_timestamp_key_is_checked_for_the_future(
+    monitor: RunMonitor, workspace: Path, name: str, change: Callable[[dict[str, Any]], object], key: str
+) -> None:
+    """Each key on its own: dropping any one from MON104 must make a test fail."""
+    edit(workspace, name, change)
+    r = monitor("--select", "MON104")
+    assert_error(r, "MON104", f"{name}: {key} = ", name)
+    assert "beyond the 300 s clock-skew tolerance (files.future_tolerance_seconds)" in r.out
+
+
+# --- MON106 on every judged window -----------------------------------------------------------------
+
+
+def test_mon106_checks_every_window_drift_judges(monitor: RunMonitor, workspace: Path) -> None:
+    """With --windows 3, older windows of version 2 are named, not hidden behind a matching newest window."""
+    for name in ("2026-11-20T100000Z.json", "2026-11-20T110000Z.json"):
+        edit(workspace, f"windows/{name}", lambda d: d["model"].update(version="2"))
+    r = monitor("--windows", "3", "--ignore", "MON3")
+    (found,) = [f for f in report(r)["findings"] if f["check"] == "MON106"]
+    assert found["severity"] == "warning", found
+    assert found["subject"] == "windows/2026-11-20T110000Z.json"
+    assert "describes model 'shapes-detector' version 2, the baseline 'shapes-detector' version 3" in found["message"]
+    assert "(2 of the 3 window(s) checked): drift leaves them out" in found["message"]
+    assert finding(monitor("--windows", "1", "--ignore", "MON3"), "MON106")["severity"] == "ok"
+
+
+def test_mon106_another_model_in_an_older_judged_window_is_an_error(monitor: RunMonitor, workspace: Path) -> None:
+    edit(workspace, "windows/2026-11-20T090000Z.json", lambda d: d["model"].update(name="other-detector"))
+    r = monitor("--windows", "0", "--ignore", "MON3")
+    assert_error(r, "MON106", "describes model 'other-detector' version 3", "windows/2026-11-20T090000Z.json")
+    assert "(1 of the 6 window(s) checked)" in finding(r, "MON106")["message"]
+
+
+@pytest.mark.parametrize("missing", ["baseline", "windows"])
+def test_mon106_skipped_is_never_ok(monitor: RunMonitor, workspace: Path, missing: str) -> None:
+    """Nothing to compare is "skipped", and a skipped MON106 must not read as a pass."""
+    if missing == "baseline":
+        (workspace / "baseline.json").write_text("{", encoding="utf-8")
+    else:
+        for path in (workspace / "windows").iterdir():
+            path.write_text("{", encoding="utf-8")
+    found = finding(monitor("--select", "MON106"), "MON106")
+    assert found["severity"] == "info", found
+    assert found["message"] == f"skipped: no valid {'baseline' if missing == 'baseline' else 'window file'}"

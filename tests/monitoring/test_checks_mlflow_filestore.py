@@ -6,6 +6,7 @@ stores here are written by full MLflow in each test.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -148,3 +149,75 @@ def test_a_hostile_store_file_is_a_finding_naming_it(
     assert any(name in message for message in errors), errors
     if before is not None:
         assert snapshot(example_store) == before
+
+
+# --- MON310: name, version and source run, against the bundled store (@champion = version 3) ------
+
+CHAMPION_RUN = "aca30a5b17ac44a894bc7fc0d4b7a1c6"
+"""The source run of version 3 in mlops/example/mlruns (models/shapes-detector/version-3/meta.yaml)."""
+NEWEST = "windows/2026-11-20T120000Z.json"
+
+
+def set_model(workspace: Path, names: list[str], **model: str | None) -> None:
+    for name in names:
+        path = workspace / name
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc["model"].update({k: v for k, v in model.items() if v is not None})
+        for key in [k for k, v in model.items() if v is None]:
+            doc["model"].pop(key)
+        path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+
+
+def all_files(workspace: Path) -> list[str]:
+    return ["baseline.json", *(f"windows/{p.name}" for p in sorted((workspace / "windows").iterdir()))]
+
+
+def mon310(run_monitor: RunMonitor, workspace: Path) -> list[dict[str, Any]]:
+    outcome = run_monitor(
+        "--config", EXAMPLE_CONFIG, "--workspace", workspace, "--format", "json", "--select", "MON310"
+    )
+    return [f for f in report(outcome)["findings"] if f["check"] == "MON310"]
+
+
+def test_mon310_example_matches_name_version_and_source_run(run_monitor: RunMonitor, workspace: Path) -> None:
+    (found,) = mon310(run_monitor, workspace)
+    assert found["severity"] == "ok", found
+    assert f"'shapes-detector' version 3 (source run {CHAMPION_RUN}), the one @champion points to" in found["message"]
+    assert json.loads((EXAMPLE / "workspace" / "baseline.json").read_text())["model"]["run_id"] == CHAMPION_RUN
+
+
+def test_mon310_files_of_another_model_with_the_same_version_fail(run_monitor: RunMonitor, workspace: Path) -> None:
+    """my-detector v3 is not shapes-detector@champion v3: equal version numbers say nothing across models."""
+    set_model(workspace, all_files(workspace), name="my-detector")
+    found = {f["subject"]: f for f in mon310(run_monitor, workspace)}
+    assert found[NEWEST]["severity"] == "error"
+    assert "production serves model 'my-detector', @champion is on 'shapes-detector'" in found[NEWEST]["message"]
+    assert found["baseline.json"]["severity"] == "error"
+    assert (
+        "baseline.json is for model 'my-detector', @champion is on 'shapes-detector'"
+        in found["baseline.json"]["message"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "model", "severity", "wording"),
+    [
+        (["baseline.json"], {"run_id": "0123456789abcdef0123456789abcdef"}, "warning",
+         f"baseline.json was computed from run 0123456789abcdef0123456789abcdef, version 3's source run is "
+         f"{CHAMPION_RUN}: rerun training's baseline"),
+        (["baseline.json"], {"version": "2"}, "warning", "baseline.json is for version 2, @champion points to 3"),
+        ([NEWEST], {"version": "2"}, "error", "production serves version 2 while @champion points to version 3"),
+        (["baseline.json"], {"run_id": None}, "ok", "'shapes-detector' version 3, the one @champion points to"),
+    ],
+    ids=["other-run", "baseline-version", "served-version", "no-run-id"],
+)  # fmt: skip
+def test_mon310_says_which_differs(
+    run_monitor: RunMonitor, workspace: Path, files: list[str], model: dict[str, str | None], severity: str,
+    wording: str,
+) -> None:  # fmt: skip
+    set_model(workspace, files, **model)
+    found = mon310(run_monitor, workspace)
+    worst = max(found, key=lambda f: ["ok", "info", "warning", "error"].index(f["severity"]))
+    assert worst["severity"] == severity, found
+    assert wording in worst["message"]
+    assert worst["subject"] == (files[0] if severity != "ok" else NEWEST)

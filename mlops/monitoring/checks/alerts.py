@@ -1,4 +1,4 @@
-"""MON2xx: alerts raised recently, counted by severity; a critical one fails the run."""
+"""MON2xx: alerts raised recently, counted by severity (a critical one fails the run), and a live alert producer."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from mlops.contract.timestamps import parse_timestamp
-from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, shifted, warning
+from mlops.monitoring.checks.base import Context, Result, check, counts_as_now, error, info, ok, shifted, span, warning
 
 
 @check("MON201", "alerts", "recent alerts")
@@ -17,11 +17,15 @@ def recent_alerts(ctx: Context) -> Iterator[Result]:
         yield info("skipped: no valid alerts file (see MON101-MON103)")
         return
     hours = ctx.config.alerts.window_hours
-    since = shifted(ctx.now, hours=-hours)
-    recent = [a for a in doc.data["alerts"] if (t := parse_timestamp(a["raised_at"])) and since < t <= ctx.now]
+    since, until = shifted(ctx.now, hours=-hours), counts_as_now(ctx)  # a clock a little ahead still counts
+    raised = [(parse_timestamp(a["raised_at"]), a) for a in doc.data["alerts"]]
+    recent = [a for t, a in raised if t is not None and since < t <= until]
+    ahead = sum(1 for t, _ in raised if t is not None and t > until)
     counts = Counter(a["severity"] for a in recent)
     tally = ", ".join(f"{counts[s]} {s}" for s in ("critical", "warning", "info"))
     where = f"{doc.shown}: {len(recent)} alert(s) in the last {hours:g} h ({tally})"
+    if ahead:
+        where += f"; {ahead} raised in the future beyond the clock-skew tolerance, not counted (MON104)"
     worst = max(recent, key=lambda a: ("info", "warning", "critical").index(a["severity"]), default=None)
     latest = f"; e.g. {worst['id']} at {worst['raised_at']}: {worst['title'][:200]}" if worst else ""
     if counts["critical"]:
@@ -30,3 +34,34 @@ def recent_alerts(ctx: Context) -> Iterator[Result]:
         yield warning(where + latest, doc.shown)
     else:
         yield ok(where, doc.shown)
+
+
+@check("MON202", "alerts", "alerts freshness")
+def alerts_fresh(ctx: Context) -> Iterator[Result]:
+    """The alerts file's generated_at is within alerts.max_age_hours: a stale file means a dead alert producer."""
+    doc = ctx.workspace.alerts
+    if doc is None or not doc.valid:
+        yield info("skipped: no valid alerts file (see MON101-MON103)")
+        return
+    generated = parse_timestamp(doc.data["generated_at"])
+    if generated is None:  # a valid file always parses; kept so that nothing unjudged reads as ok
+        yield info("skipped: generated_at cannot be read (MON103)")
+        return
+    limit = ctx.config.alerts.max_age_hours
+    if generated > counts_as_now(ctx):
+        yield error(
+            f"{doc.shown}: generated_at = {generated.isoformat()} is in the future (MON104): its age cannot be "
+            "judged; is the alert producer's clock right?",
+            doc.shown,
+        )
+        return
+    age_h = max(0.0, (ctx.now - generated).total_seconds() / 3600)  # within the tolerance, ahead counts as now
+    text = f"{doc.shown} was generated {span(age_h)} ago"
+    if age_h > limit:
+        yield error(
+            f"{text}, over the {limit:g} h limit (alerts.max_age_hours): is the alert producer running? "
+            "No alert in a stale file says nothing about now",
+            doc.shown,
+        )
+    else:
+        yield ok(f"{text} (limit {limit:g} h)", doc.shown)

@@ -81,6 +81,18 @@ def error(message: str, subject: str = "") -> Result:
     return Result(Severity.ERROR, message, subject)
 
 
+def counts_as_now(ctx: Context) -> datetime:
+    """The latest time that still counts as now: ``now`` plus the clock-skew tolerance
+    (``files.future_tolerance_seconds``). A producer whose clock runs a little ahead is not wrong, and
+    its alert is not ignored; a time beyond this is a MON104 error and is never judged as fresh."""
+    return shifted(ctx.now, seconds=ctx.config.files.future_tolerance_seconds)
+
+
+def span(hours: float) -> str:
+    """An age or span for a message: hours under two days, days beyond."""
+    return f"{hours:.1f} h" if abs(hours) < 48 else f"{hours / 24:.1f} days"
+
+
 def shifted(when: datetime, *, seconds: float = 0.0, hours: float = 0.0) -> datetime:
     """``when`` moved by a configured span, clamped to what datetime can hold: a bound past year 9999
     (or before year 1) is simply unbounded, never an OverflowError."""

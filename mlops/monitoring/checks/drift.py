@@ -1,7 +1,8 @@
 """MON4xx: is the detector drifting? Production windows against the training baseline, in pure Python.
 
 The newest ``drift.windows`` valid windows are summed and compared with the baseline, signal by
-signal (statistics in :mod:`mlops.monitoring.stats`). Below ``drift.min_images`` a window is
+signal; windows of another model or version than the baseline's are left out, and the finding says
+how many (statistics in :mod:`mlops.monitoring.stats`). Below ``drift.min_images`` a window is
 "too small to judge" rather than an alarm.
 """
 
@@ -15,6 +16,7 @@ from mlops.contract.signals import HISTOGRAMS
 from mlops.monitoring import stats
 from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
 from mlops.monitoring.results import Severity
+from mlops.monitoring.workspace import model_of
 
 WITH_KS = frozenset({"confidence", "boxes_per_image", "brightness"})
 
@@ -107,11 +109,19 @@ def _verdicts(ctx: Context) -> tuple[list[Verdict], str] | Result:
         return info(f"skipped: no window ends after drift.since = {since} (the newest ends {newest})")
     if not windows:
         return info("skipped: no valid window")
+    model = model_of(ws.baseline)
+    same = [d for d in windows if model_of(d) == model]
+    left_out = len(windows) - len(same)
+    why = f"another model or version than the baseline's {model[0]!r} version {model[1]} (MON106)"
+    if not same:
+        return info(f"skipped: all {len(windows)} window(s) chosen describe {why}")
     try:
-        current = summed(windows)
+        current = summed(same)
     except ValueError as exc:
         return error(str(exc))
-    span = f"{len(windows)} window(s) ending {windows[-1].data['window']['end']}, {current['images']} images"
+    span = f"{len(same)} window(s) ending {same[-1].data['window']['end']}, {current['images']} images"
+    if left_out:
+        span += f"; {left_out} window(s) of {why} left out"
     if current["images"] < ctx.config.drift.min_images:
         return info(f"too small to judge: {span} (drift.min_images = {ctx.config.drift.min_images})")
     return list(judge(ws.baseline.data["signals"], current, ctx)), span

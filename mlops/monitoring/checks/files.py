@@ -7,7 +7,8 @@ from datetime import datetime
 
 from mlops.contract.reader import Document
 from mlops.contract.timestamps import parse_timestamp
-from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, shifted, warning
+from mlops.monitoring.checks.base import Context, Result, check, counts_as_now, error, info, ok, span, warning
+from mlops.monitoring.workspace import model_of
 
 TIMESTAMP_KEYS = {
     "mlops.window": (("window", "start"), ("window", "end"), ("generated_at",)),
@@ -71,22 +72,26 @@ def files_match_schema(ctx: Context) -> Iterator[Result]:
 
 @check("MON104", "files", "timestamps")
 def timestamps_not_in_future(ctx: Context) -> Iterator[Result]:
-    """No timestamp inside a file lies in the future (beyond the clock-skew tolerance)."""
-    limit = shifted(ctx.now, seconds=ctx.config.files.future_tolerance_seconds)
+    """No timestamp in a file lies beyond now + files.future_tolerance_seconds; no window ends before it starts."""
+    limit = counts_as_now(ctx)
+    tolerance = ctx.config.files.future_tolerance_seconds
     valid = [d for d in ctx.workspace.documents() if d.valid]
     if not valid:
         yield _skipped(ctx, "no file matches its schema (MON103)")
         return
     bad = 0
     for doc in valid:
-        for keys in TIMESTAMP_KEYS[doc.data["schema"]]:
-            stamp = _get_time(doc, keys)
+        for key, stamp in _timestamps(doc):
             if stamp is not None and stamp > limit:
                 bad += 1
-                yield error(f"{doc.shown}: {'.'.join(keys)} = {stamp.isoformat()} is in the future", doc.shown)
+                yield error(
+                    f"{doc.shown}: {key} = {stamp.isoformat()} is in the future, beyond the {tolerance:g} s "
+                    "clock-skew tolerance (files.future_tolerance_seconds): is the producer's clock right?",
+                    doc.shown,
+                )
         if doc.data["schema"] == "mlops.window":
             start, end = _get_time(doc, ("window", "start")), _get_time(doc, ("window", "end"))
-            if start and end and end <= start:
+            if start and end and end < start:  # end == start: a window closed as it opened, still a window
                 bad += 1
                 yield error(f"{doc.shown}: window ends before it starts", doc.shown)
     if not bad:
@@ -95,15 +100,30 @@ def timestamps_not_in_future(ctx: Context) -> Iterator[Result]:
 
 @check("MON105", "files", "freshness")
 def newest_window_fresh(ctx: Context) -> Iterator[Result]:
-    """The newest production window ended recently (by the time inside the file, not its mtime)."""
-    newest = _newest_window(ctx)
-    if newest is None:
+    """The newest window not in the future ended recently (by the time inside the file, never its mtime)."""
+    ended = ctx.workspace.by_end
+    if not ended:
         yield info("skipped: no valid window file to judge")
         return
-    end, doc = newest
-    age_h = (ctx.now - end).total_seconds() / 3600
+    limit = counts_as_now(ctx)
+    past = [(end, doc) for end, doc in ended if end <= limit]
+    ahead = len(ended) - len(past)
+    if not past:
+        yield error(
+            f"no window has ended by {ctx.now.isoformat()}: all {ahead} end in the future (MON104), so freshness "
+            "cannot be judged: is the producer's clock right, and is it running?",
+            ended[-1][1].shown,
+        )
+        return
+    end, doc = past[-1]
+    age_h = max(0.0, (ctx.now - end).total_seconds() / 3600)  # within the tolerance, ahead counts as now
     files = ctx.config.files
-    text = f"newest window {doc.shown} ended {_hours(age_h)} ago"
+    text = f"newest window {doc.shown} ended {span(age_h)} ago" if end <= ctx.now else (
+        f"newest window {doc.shown} ends {(end - ctx.now).total_seconds():g} s after the judging time, "
+        "within the clock-skew tolerance: counted as now"
+    )  # fmt: skip
+    if ahead:
+        text += f"; {ahead} window(s) ending further in the future left out (MON104)"
     if age_h > files.max_age_hours:
         yield error(f"{text}, over the {files.max_age_hours:g} h limit: is the producer running?", doc.shown)
     elif age_h > files.warn_age_hours:
@@ -114,28 +134,38 @@ def newest_window_fresh(ctx: Context) -> Iterator[Result]:
 
 @check("MON106", "files", "model consistency")
 def same_model_everywhere(ctx: Context) -> Iterator[Result]:
-    """Windows describe the model the baseline was computed for."""
+    """The newest window and every window drift judges describe the model the baseline was computed for."""
     ws = ctx.workspace
     if ws.baseline is None or not ws.baseline.valid:
         yield info("skipped: no valid baseline")
         return
-    model = ws.baseline.data["model"]
-    found = _newest_window(ctx)
-    if found is None:
+    if not ws.by_end:
         yield info("skipped: no valid window file")
         return
-    newest = found[1]
-    served = newest.data["model"]
-    if served["name"] != model["name"]:
-        yield error(f"{newest.shown} describes model {served['name']!r}, the baseline {model['name']!r}", newest.shown)
-    elif served["version"] != model["version"]:
-        yield warning(
-            f"{newest.shown}: production serves version {served['version']} of {served['name']!r}, "
-            f"the baseline is for version {model['version']}: drift is judged against another model",
+    name, version = model_of(ws.baseline)
+    checked = ws.judged
+    newest = ws.by_end[-1][1]
+    if not any(d is newest for d in checked):
+        checked.append(newest)
+    others: dict[tuple[str, str], list[Document]] = {}
+    for doc in checked:
+        if model_of(doc) != (name, version):
+            others.setdefault(model_of(doc), []).append(doc)
+    for (served, number), docs in sorted(others.items()):
+        text = (
+            f"{docs[-1].shown} describes model {served!r} version {number}, the baseline {name!r} version {version}"
+            f" ({len(docs)} of the {len(checked)} window(s) checked): drift leaves them out (MON401)"
+        )
+        if served != name:
+            yield error(text, docs[-1].shown)
+        else:
+            yield warning(text, docs[-1].shown)  # a deployment moved on, or the baseline is stale
+    if not others:
+        yield ok(
+            f"{name!r} version {version} in the baseline and in the {len(checked)} window(s) checked "
+            "(the newest and those drift judges)",
             newest.shown,
         )
-    else:
-        yield ok(f"{model['name']!r} version {model['version']} in baseline and newest window", newest.shown)
 
 
 def _skipped(ctx: Context, why: str) -> Result:
@@ -147,10 +177,13 @@ def _skipped(ctx: Context, why: str) -> Result:
     return info(f"skipped: {why}")
 
 
-def _newest_window(ctx: Context) -> tuple[datetime, Document] | None:
-    """The valid window that ended last, by the time written inside it."""
-    ordered = ctx.workspace.by_end
-    return ordered[-1] if ordered else None
+def _timestamps(doc: Document) -> Iterator[tuple[str, datetime | None]]:
+    """Every time written in a valid document, with the key that names it in a finding."""
+    for keys in TIMESTAMP_KEYS[doc.data["schema"]]:
+        yield ".".join(keys), _get_time(doc, keys)
+    if doc.data["schema"] == "mlops.alerts":
+        for index, alert in enumerate(doc.data["alerts"]):
+            yield f"alerts[{index}].raised_at ({str(alert['id'])[:64]})", parse_timestamp(alert["raised_at"])
 
 
 def _get_time(doc: Document, keys: tuple[str, ...]) -> datetime | None:
@@ -163,7 +196,3 @@ def _get_time(doc: Document, keys: tuple[str, ...]) -> datetime | None:
 def _first(errors: tuple[str, ...]) -> str:
     more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
     return "; ".join(errors[:3]) + more
-
-
-def _hours(hours: float) -> str:
-    return f"{hours:.1f} h" if abs(hours) < 48 else f"{hours / 24:.1f} days"

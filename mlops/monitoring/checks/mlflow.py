@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from mlops.contract.reader import Document
 from mlops.core import thresholds as conditions
 from mlops.core.redact import BARE_URIS, safe_uri
 from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
 from mlops.monitoring.mlflow.base import Answer, NotFound
+from mlops.monitoring.workspace import model_of
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
 """MLflow's SQLAlchemy stores: the slim env has no SQLAlchemy, and opening one may create or migrate its tables."""
@@ -266,36 +268,52 @@ def metrics_meet_thresholds(ctx: Context) -> Iterator[Result]:
 
 @check("MON310", "mlflow", "served version")
 def served_version_matches_alias(ctx: Context) -> Iterator[Result]:
-    """The model version in the monitoring files is the one the alias points to."""
+    """The model name, version and (where the baseline names it) run in the monitoring files are the alias's."""
     if (state := ctx.mlflow) is None:
         yield NOT_GATHERED
         return
     if not state.version.ok:
         yield info("skipped: the alias did not resolve (MON305)")
         return
-    registry = state.version.value["version"]
-    alias = f"@{ctx.config.mlflow.model_alias}"
+    registry = state.version.value
+    name, version = str(registry.get("name") or ctx.config.mlflow.model_name), str(registry["version"])
+    run_id, alias = str(registry.get("run_id") or ""), f"@{ctx.config.mlflow.model_alias}"
     ws = ctx.workspace
-    windows = [d for _, d in ws.by_end]
-    if not windows and not (ws.baseline and ws.baseline.valid):
+    newest = ws.by_end[-1][1] if ws.by_end else None
+    baseline = ws.baseline if ws.baseline is not None and ws.baseline.valid else None
+    if newest is None and baseline is None:
         yield info("skipped: no valid monitoring file names a model version")
         return
-    if windows:
-        newest = windows[-1]
-        served = newest.data["model"]["version"]
-        if served != registry:
-            yield error(
-                f"{newest.shown}: production serves version {served} while {alias} points to version {registry}",
-                newest.shown,
-            )
-        else:
-            yield ok(f"production serves version {served}, the one {alias} points to", newest.shown)
-    if ws.baseline and ws.baseline.valid:
-        base = ws.baseline.data["model"]["version"]
-        if base != registry:
-            yield warning(
-                f"{ws.baseline.shown} is for version {base}, {alias} points to {registry}: rerun training's baseline",
-                ws.baseline.shown,
-            )
-        elif not windows:
-            yield ok(f"{ws.baseline.shown} is for version {base}, the one {alias} points to", ws.baseline.shown)
+    found: list[Result] = []
+    if newest is not None:
+        served, number = model_of(newest)
+        if served != name:
+            found.append(error(f"{newest.shown}: production serves model {served!r}, {alias} is on {name!r}",
+                               newest.shown))  # fmt: skip
+        elif number != version:
+            found.append(error(f"{newest.shown}: production serves version {number} while {alias} points to "
+                               f"version {version} of {name!r}", newest.shown))  # fmt: skip
+    if baseline is not None:
+        found += _baseline_differs(baseline, name, version, run_id, alias)
+    yield from found
+    if not found:
+        docs = [d for d in (newest, baseline) if d is not None]
+        run = f" (source run {run_id})" if baseline is not None and baseline.data["model"].get("run_id") else ""
+        what = " and ".join(d.shown for d in docs)
+        yield ok(f"{what}: {name!r} version {version}{run}, the one {alias} points to", docs[0].shown)
+
+
+def _baseline_differs(baseline: Document, name: str, version: str, run_id: str, alias: str) -> list[Result]:
+    """Another model is an error (drift would compare unrelated detectors); another version, or the same
+    version number from another run (a model registered again), a warning: the baseline is stale."""
+    model, shown = baseline.data["model"], baseline.shown
+    base_run = str(model.get("run_id") or "")
+    if model["name"] != name:
+        return [error(f"{shown} is for model {model['name']!r}, {alias} is on {name!r}", shown)]
+    if model["version"] != version:
+        return [warning(f"{shown} is for version {model['version']}, {alias} points to {version}: "
+                        "rerun training's baseline", shown)]  # fmt: skip
+    if base_run and run_id and base_run != run_id:
+        return [warning(f"{shown} was computed from run {base_run}, version {version}'s source run is {run_id}: "
+                        "rerun training's baseline", shown)]  # fmt: skip
+    return []
