@@ -6,6 +6,7 @@ that cannot see the checkout, as a serving repository would install it.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -55,6 +56,16 @@ def test_the_wheels_dependencies_are_the_monitors_inputs() -> None:
     declared = project["dependencies"] + project["optional-dependencies"]["mlflow"]
     assert names(declared) == names([line for line in inputs if line])
     assert project["scripts"] == {"mlops-monitor": "mlops.monitoring.cli:main"}
+
+
+def test_the_producers_guide_imports_what_exists() -> None:
+    """docs/producers.md is what another repository copies from: every name it imports must exist."""
+    guide = (ROOT / "docs" / "producers.md").read_text(encoding="utf-8")
+    imports = re.findall(r"^from (mlops\.[\w.]+) import ([\w, ]+)$", guide, re.M)
+    assert len(imports) >= 4
+    for module, listed in imports:
+        for name in listed.split(","):
+            assert hasattr(importlib.import_module(module), name.strip()), f"{module}.{name.strip()}"
 
 
 @pytest.mark.slow

@@ -64,9 +64,7 @@ def add_alert(
     return str(alert["id"])
 
 
-def touch_alerts(
-    workspace: str | Path, *, model_name: str | None = None, model_version: str | None = None
-) -> Path:
+def touch_alerts(workspace: str | Path, *, model_name: str | None = None, model_version: str | None = None) -> Path:
     """Refresh the file's ``generated_at`` (creating the file if needed): the alert producer's heartbeat.
 
     The monitor reads an alerts file older than ``alerts.max_age_hours`` as a dead producer; one

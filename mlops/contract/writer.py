@@ -110,7 +110,9 @@ class WindowWriter:
         raise FileExistsError(f"{self.folder}: no free name for a window ending {format_precise(end)}")
 
 
-def rewrite(path: Path, expect: str, change: Callable[[dict[str, Any] | None, str | None], dict[str, Any] | None]) -> bool:
+def rewrite(
+    path: Path, expect: str, change: Callable[[dict[str, Any] | None, str | None], dict[str, Any] | None]
+) -> bool:
     """Read-modify-write one shared file (the alerts file, the baseline) under its lock.
 
     ``change(current, problem)`` gets the file's content (None when absent or unusable, and then

@@ -99,9 +99,7 @@ def test_a_retried_alert_is_not_added_twice(tmp_path: Path) -> None:
     assert len(read(tmp_path / "alerts.json", "mlops.alerts")["alerts"]) == 1
 
 
-@pytest.mark.parametrize(
-    "content", ["{not json", '{"schema": "mlops.alerts", "schema_version": 1, "alerts": []}', ""]
-)
+@pytest.mark.parametrize("content", ["{not json", '{"schema": "mlops.alerts", "schema_version": 1, "alerts": []}', ""])
 def test_an_unreadable_alerts_file_is_left_alone(tmp_path: Path, content: str) -> None:
     """It may hold alerts nobody else has: replacing it would lose them. The error names the file."""
     path = tmp_path / "alerts.json"
@@ -122,9 +120,7 @@ def test_an_unreadable_alerts_file_is_left_alone(tmp_path: Path, content: str) -
         ({"severity": "info", "title": "x", "model_name": "m"}, "model_name and model_version go together"),
     ],
 )
-def test_an_alert_the_monitor_would_refuse_is_never_written(
-    tmp_path: Path, kwargs: dict[str, Any], match: str
-) -> None:
+def test_an_alert_the_monitor_would_refuse_is_never_written(tmp_path: Path, kwargs: dict[str, Any], match: str) -> None:
     add_alert(tmp_path, severity="info", title="first", alert_id="first")
     before = (tmp_path / "alerts.json").read_bytes()
     with pytest.raises(ValueError, match=match):
@@ -180,7 +176,9 @@ def test_a_baseline_is_valid_contract_data(tmp_path: Path) -> None:
 )
 def test_a_newer_baseline_is_never_replaced(tmp_path: Path, version: str, created_at: datetime) -> None:
     """A slow trainer finishing last must not put back the baseline of a version production no longer serves."""
-    path = write_baseline(tmp_path, model_name="shapes", model_version="4", dataset="d", signals=signals(2), created_at=WHEN)
+    path = write_baseline(
+        tmp_path, model_name="shapes", model_version="4", dataset="d", signals=signals(2), created_at=WHEN
+    )
     before = path.read_bytes()
     with pytest.raises(NewerBaselineError, match=r"baseline\.json holds a newer baseline \(shapes version 4"):
         write_baseline(
@@ -228,7 +226,8 @@ def test_racing_trainers_leave_the_newest_baseline(tmp_path: Path) -> None:
     """Three processes write versions 1-30 in different orders at once: version 30 is what stays."""
     orders = [list(range(1, 31)), list(range(30, 0, -1)), list(range(1, 31, 2)) + list(range(2, 31, 2))]
     procs = [
-        subprocess.Popen([sys.executable, "-c", BASELINER, str(tmp_path), *map(str, order)], env=ENV) for order in orders
+        subprocess.Popen([sys.executable, "-c", BASELINER, str(tmp_path), *map(str, order)], env=ENV)
+        for order in orders
     ]
     assert [proc.wait(timeout=300) for proc in procs] == [0] * 3
     assert read(tmp_path / "baseline.json", "mlops.baseline")["model"]["version"] == "30"

@@ -118,9 +118,7 @@ def test_a_window_within_one_second_ends_after_it_starts(tmp_path: Path, run_mon
     end, begin = parse_timestamp(data["window"]["end"]), parse_timestamp(data["window"]["start"])
     assert end is not None and begin is not None and end - begin == timedelta(milliseconds=800)
     as_of = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()  # generated_at is now: not in the future
-    outcome = run_monitor(
-        "--workspace", tmp_path, "--select", "MON104", "--format", "json", "--as-of", as_of
-    )
+    outcome = run_monitor("--workspace", tmp_path, "--select", "MON104", "--format", "json", "--as-of", as_of)
     assert finding(outcome, "MON104")["severity"] == "ok", outcome.text
     assert outcome.code == 0, outcome.text
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
 from mlops.core.atomic import locked, write_atomic, write_new
+from tests.conftest import ROOT
 
 OLD = "old report\n"
 
