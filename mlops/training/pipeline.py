@@ -7,7 +7,6 @@ imported in the ``train`` session's environment, and ``python -m mlops.training 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -18,11 +17,11 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import yaml
 
+from mlops.contract.alerts import create_alerts
+from mlops.contract.baseline import NewerBaselineError, write_baseline
 from mlops.contract.signals import Signals
-from mlops.contract.timestamps import format_timestamp
 from mlops.contract.writer import WindowWriter
 from mlops.core import thresholds
-from mlops.core.atomic import write_atomic
 from mlops.core.redact import safe_uri
 from mlops.training.dataset import generate
 
@@ -115,24 +114,6 @@ def signals_of(model: Any, images: list[Path], *, imgsz: int, device: str) -> Si
     return signals
 
 
-def stamp() -> str:
-    return format_timestamp(datetime.now(UTC))
-
-
-def ensure_alerts(workspace: Path, model: Mapping[str, str]) -> None:
-    """A workspace needs an alerts file; training starts an empty one, never touching an existing one."""
-    path = workspace / "alerts.json"
-    if not path.exists():
-        doc = {
-            "schema": "mlops.alerts",
-            "schema_version": 1,
-            "generated_at": stamp(),
-            "model": dict(model),
-            "alerts": [],
-        }
-        write_atomic(path, json.dumps(doc, indent=1) + "\n")
-
-
 def without_credentials(uri: str) -> str:
     """Move ``user:pass@`` out of the URI into MLflow's variables: MLflow prints the URI it is given
     (its "View run ... at" line, its errors), and a URI without credentials cannot leak them."""
@@ -211,14 +192,14 @@ def train(cfg: Mapping[str, Any], cwd: Path) -> dict[str, Any]:
     workspace = Path(cfg["workspace"])
     with registration(m, run_id, metrics) as version:
         if version["promoted"]:  # the baseline follows the alias: production is compared with what it serves
-            workspace.mkdir(parents=True, exist_ok=True)
-            model_ref = {"name": m["model_name"], "version": version["version"], "run_id": run_id}
-            baseline = {
-                "schema": "mlops.baseline", "schema_version": 1, "model": model_ref, "created_at": stamp(),
-                "dataset": str(data), "signals": signals.to_dict(),
-            }  # fmt: skip
-            write_atomic(workspace / "baseline.json", json.dumps(baseline, indent=1) + "\n")
-            ensure_alerts(workspace, {"name": m["model_name"], "version": version["version"]})
+            try:  # never over a newer baseline (another trainer's later version): refused, the version taken back
+                write_baseline(
+                    workspace, model_name=m["model_name"], model_version=version["version"], run_id=run_id,
+                    dataset=str(data), signals=signals,
+                )  # fmt: skip
+            except NewerBaselineError as exc:
+                raise TrainError(str(exc)) from None
+            create_alerts(workspace, model_name=m["model_name"], model_version=version["version"])
     return {**version, "run_id": run_id, "metrics": metrics, "workspace": str(workspace)}
 
 
@@ -283,12 +264,13 @@ def observe(cfg: Mapping[str, Any], cwd: Path, images: Path, *, window_minutes: 
     best = next(iter(sorted(weights.rglob("best.pt"))), None)
     if best is None:
         raise TrainError(f"version {version.version} of {m['model_name']!r} holds no best.pt")
-    window = WindowWriter(cfg["workspace"], model_name=m["model_name"], model_version=str(version.version))
-    window.signals = signals_of(YOLO(str(best)), found, imgsz=cfg["imgsz"], device=device)
+    began = datetime.now(UTC)
+    signals = signals_of(YOLO(str(best)), found, imgsz=cfg["imgsz"], device=device)
     end = datetime.now(UTC)
-    window.start = min(window.start, end - timedelta(minutes=window_minutes))
-    path = window.close(end=end)
-    return path
+    start = min(began, end - timedelta(minutes=window_minutes))
+    window = WindowWriter(cfg["workspace"], model_name=m["model_name"], model_version=str(version.version), start=start)
+    window.signals = signals
+    return window.close(end=end)
 
 
 def iter_lines(result: Mapping[str, Any]) -> Iterator[str]:

@@ -1,16 +1,24 @@
-"""A report is read by CI while it is being rewritten: old or new content, never half, never litter."""
+"""A report is read by CI while it is being rewritten: old or new content, never half, never litter.
+
+Producers' files too: a new window never replaces another (``write_new``), and a shared file's
+read-modify-write is serialised across processes and threads (``locked``).
+"""
 
 from __future__ import annotations
 
 import errno
 import os
 import stat
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mlops.core.atomic import write_atomic
+from mlops.core.atomic import locked, write_atomic, write_new
+from tests.conftest import ROOT
 
 OLD = "old report\n"
 
@@ -167,3 +175,131 @@ def test_a_folder_is_refused_and_left_alone(tmp_path: Path) -> None:
     with pytest.raises(IsADirectoryError):
         write_atomic(folder, "x")
     assert list(folder.iterdir()) == [] and temp_files(tmp_path, "out") == []
+
+
+# --- write_new: create, never replace -----------------------------------------------------------
+
+
+@pytest.mark.usefixtures("umask")
+def test_write_new_creates_a_whole_0644_file_and_no_litter(tmp_path: Path) -> None:
+    target = tmp_path / "w.json"
+    write_new(target, "caf\u00e9\n")
+    assert target.read_bytes() == "caf\u00e9\n".encode()
+    assert mode(target) == 0o644
+    assert os.listdir(tmp_path) == ["w.json"]
+
+
+def test_write_new_never_replaces_a_file(tmp_path: Path) -> None:
+    """rename() would silently put the new content in place of the old: another writer's data, lost."""
+    target = tmp_path / "w.json"
+    target.write_text(OLD)
+    with pytest.raises(FileExistsError):
+        write_new(target, "new")
+    assert_untouched(tmp_path, target)
+
+
+def test_write_new_from_many_threads_one_name_exactly_one_wins(tmp_path: Path) -> None:
+    target = tmp_path / "w.json"
+    barrier = threading.Barrier(8)
+    won: list[int] = []
+    lost: list[int] = []
+
+    def write(n: int) -> None:
+        barrier.wait()
+        try:
+            write_new(target, f"writer {n}\n" * 1000)
+            won.append(n)
+        except FileExistsError:
+            lost.append(n)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(won) == 1 and len(lost) == 7
+    assert target.read_text() == f"writer {won[0]}\n" * 1000
+    assert temp_files(tmp_path, "w.json") == []
+
+
+def test_write_new_without_hard_links_still_never_replaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filesystem without hard links (FAT, some shares) answers EPERM: O_EXCL creates the file instead.
+
+    link() is the OS boundary here, not the code under test: the fake answers what such a filesystem does.
+    """
+
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "w.json"
+    write_new(target, "first\n")
+    with pytest.raises(FileExistsError):
+        write_new(target, "second\n")
+    assert target.read_text() == "first\n" and mode(target) == 0o644
+    assert os.listdir(tmp_path) == ["w.json"]
+
+
+def test_write_new_interrupted_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C at fsync: no file under the name, no temporary sibling (fsync is the OS boundary)."""
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_new(tmp_path / "w.json", "new")
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == []
+
+
+# --- locked: one read-modify-write at a time ----------------------------------------------------
+
+COUNTER = """
+import sys
+from pathlib import Path
+from mlops.core.atomic import locked, write_atomic
+target = Path(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    with locked(target):
+        write_atomic(target, str(int(target.read_text()) + 1))
+"""
+
+
+def test_locked_serialises_processes_and_threads(tmp_path: Path) -> None:
+    """Three processes and four threads add 1 to a counter file 100 times each: no increment is lost."""
+    target = tmp_path / "counter"
+    target.write_text("0")
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    procs = [subprocess.Popen([sys.executable, "-c", COUNTER, str(target), "100"], env=env) for _ in range(3)]
+
+    def bump() -> None:
+        for _ in range(100):
+            with locked(target):
+                write_atomic(target, str(int(target.read_text()) + 1))
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert [proc.wait(timeout=120) for proc in procs] == [0, 0, 0]
+    assert target.read_text() == str(7 * 100)
+    assert sorted(os.listdir(tmp_path)) == [".counter.lock", "counter"]  # the lock file is hidden from readers
+
+
+def test_a_lock_held_by_a_dead_process_is_free(tmp_path: Path) -> None:
+    """flock dies with its holder: a producer killed inside the block cannot block the others forever."""
+    target = tmp_path / "alerts.json"
+    code = "import os, sys\nfrom mlops.core.atomic import locked\nwith locked(sys.argv[1]):\n    os._exit(9)\n"
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    assert subprocess.run([sys.executable, "-c", code, str(target)], env=env, check=False).returncode == 9
+    done = threading.Event()
+
+    def take() -> None:
+        with locked(target):
+            done.set()
+
+    thread = threading.Thread(target=take, daemon=True)
+    thread.start()
+    assert done.wait(timeout=30)
