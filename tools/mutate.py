@@ -15,11 +15,11 @@ functions included, and makes one small change per mutant:
 
 Left alone: decorators, annotations, docstrings, f-strings, and lines marked ``# pragma: no mutate``.
 
-Each mutant is written into a temporary copy of the repository (bytecode off, so no stale cache
-can hide it) and the given pytest selection runs there, stopping at the first failure, under a
-timeout. A mutant survives when the tests still pass: each survivor is printed with its file, line
-and diff, then a score per module. Exit 0 when every mutant was killed, 1 when some survived, 2 when
-the command line is wrong or the tests fail before anything was mutated.
+Each mutant is written into a temporary copy of the repository (its stale bytecode removed) and
+the given pytest selection runs there, stopping at the first failure, under a timeout. A mutant
+survives when the tests still pass: each survivor is printed with its file, line and diff, then a
+score per module. Exit 0 when every mutant was killed, 1 when some survived, 2 when the command line
+is wrong or the tests fail before anything was mutated.
 """
 
 from __future__ import annotations
@@ -45,15 +45,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+NO_HYPOTHESIS = ("-p", "no:hypothesispytest")
+"""Hypothesis' plugin adds about a second to every pytest start; these selections do not use it."""
 TARGETS: dict[str, tuple[str, ...]] = {
-    "mlops/core/thresholds.py": ("tests/core/test_thresholds.py",),
-    "mlops/monitoring/checks/alerts.py": ("tests/monitoring/test_checks_alerts.py",),
-    "mlops/monitoring/checks/files.py": ("tests/monitoring/test_checks_files.py",),
+    "mlops/core/thresholds.py": (*NO_HYPOTHESIS, "tests/core/test_thresholds.py"),
+    "mlops/monitoring/checks/alerts.py": (*NO_HYPOTHESIS, "tests/monitoring/test_checks_alerts.py"),
+    "mlops/monitoring/checks/files.py": (*NO_HYPOTHESIS, "tests/monitoring/test_checks_files.py"),
 }
 """What ``nox -s mutate`` mutates with no arguments, each module with the fast tests that judge it."""
-COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".nox", "__pycache__", ".*_cache", ".hypothesis", ".import_linter_cache", "runs", "mlruns", "*.egg-info"
-)
+CACHES = shutil.ignore_patterns("__pycache__", ".*_cache", ".hypothesis", "*.egg-info")
+TOP_LEVEL_IGNORED = {".git", ".nox", "runs", "mlruns", "mlflow.db", ".env"}
+"""Not copied from the repository's root: envs, history and what training or a developer left there."""
 PYTEST = ("-x", "-q", "-p", "no:cacheprovider")
 PRAGMA = "# pragma: no mutate"
 
@@ -62,7 +64,9 @@ COMPARISONS = {
     "is": ("is not",), "is not": ("is",), "in": ("not in",), "not in": ("in",),
 }  # fmt: skip
 SYMBOLS = frozenset(op for op in COMPARISONS if not op[0].isalpha())
-OPERATOR_FUNCTIONS = {"lt": ("le", "gt"), "le": ("lt", "ge"), "gt": ("ge", "lt"), "ge": ("gt", "le"), "eq": ("ne",), "ne": ("eq",)}
+OPERATOR_FUNCTIONS = {
+    "lt": ("le", "gt"), "le": ("lt", "ge"), "gt": ("ge", "lt"), "ge": ("gt", "le"), "eq": ("ne",), "ne": ("eq",),
+}  # fmt: skip
 SEVERITY_HELPERS = {"error": ("warning",), "warning": ("error", "ok"), "ok": ("warning",), "info": ("ok",)}
 SEVERITY_MEMBERS = {k.upper(): tuple(v.upper() for v in vs) for k, vs in SEVERITY_HELPERS.items()}
 SKIPPED_FIELDS = {"decorator_list", "returns", "annotation", "type_params"}
@@ -186,12 +190,12 @@ def constant_edits(src: Source, node: ast.Constant) -> Iterator[tuple[Point, Poi
     if isinstance(value, bool):
         yield start, end, str(not value), f"{value} -> {not value}"
     elif isinstance(value, int | float) and math.isfinite(value):
-        for new in (value + 1, value - 1):
-            yield start, end, repr(new), f"{value!r} -> {new!r}"
+        for number in (value + 1, value - 1):
+            yield start, end, repr(number), f"{value!r} -> {number!r}"
     elif isinstance(value, str) and value in SYMBOLS:
         quote = src.text[src.offset(start)]
-        for new in COMPARISONS[value]:
-            yield start, end, f"{quote}{new}{quote}", f"{value!r} -> {new!r}"
+        for symbol in COMPARISONS[value]:
+            yield start, end, f"{quote}{symbol}{quote}", f"{value!r} -> {symbol!r}"
 
 
 def mutants(path: str, text: str) -> list[Mutant]:
@@ -221,10 +225,17 @@ class Outcome:
     """``killed`` (a test failed), ``timeout`` (counted as killed) or ``survived``."""
 
 
+def copy_repository(root: Path, dst: Path) -> Path:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        top = TOP_LEVEL_IGNORED.intersection(names) if Path(folder) == root else set()
+        return top | CACHES(folder, names)
+
+    return Path(shutil.copytree(root, dst, ignore=ignore, symlinks=True))
+
+
 def pytest_run(copy: Path, tests: Sequence[str], timeout: float | None) -> tuple[int | None, str]:
     """Run the tests in ``copy``: (exit code, output), or (None, output) when they ran out of time."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # a stale .pyc of the same size and second would hide a mutant
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(copy), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(copy), os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, "-m", "pytest", *PYTEST, *tests]
     posix = os.name == "posix"
     with subprocess.Popen(
@@ -242,14 +253,22 @@ def pytest_run(copy: Path, tests: Sequence[str], timeout: float | None) -> tuple
     return process.returncode, out.decode(errors="replace")
 
 
+def write_source(path: Path, text: str) -> None:
+    """Write a module and drop its compiled copies: a .pyc is trusted when the source's size and mtime
+    (whole seconds) match, and ``1 -> 2`` then ``1 -> 0`` within a second match both."""
+    path.write_bytes(text.encode())
+    for compiled in path.parent.glob(f"__pycache__/{path.stem}.*.pyc"):
+        compiled.unlink()
+
+
 def judge(mutant: Mutant, copies: queue.Queue[Path], tests: Sequence[str], timeout: float) -> Outcome:
     copy = copies.get()
     target = copy / mutant.path
     try:
-        target.write_bytes(mutant.source.encode())
+        write_source(target, mutant.source)
         code, _ = pytest_run(copy, tests, timeout)
     finally:
-        target.write_bytes(mutant.original.encode())
+        write_source(target, mutant.original)
         copies.put(copy)
     return Outcome(mutant, "timeout" if code is None else "survived" if code == 0 else "killed")
 
@@ -286,7 +305,8 @@ def mutate_module(
         return None
     found = mutants(path, target.text)
     limit = timeout if timeout is not None else max(30.0, 10 * took)
-    print(f"mutate: {path}: {len(found)} mutants; pytest {' '.join(tests)} ({took:.1f} s unmutated, timeout {limit:g} s)")
+    selection = " ".join(tests)
+    print(f"mutate: {path}: {len(found)} mutants; pytest {selection} ({took:.1f} s unmutated, timeout {limit:.0f} s)")
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for outcome in pool.map(lambda m: judge(m, copies, tests, limit), found):
@@ -340,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mutate-") as scratch:
         copies: queue.Queue[Path] = queue.Queue()
         for n in range(args.jobs):
-            copies.put(Path(shutil.copytree(root, Path(scratch, f"copy{n}"), ignore=COPY_IGNORE, symlinks=True)))
+            copies.put(copy_repository(root, Path(scratch, f"copy{n}")))
         for target in plan:
             outcomes = mutate_module(target, copies, args.jobs, args.timeout, args.verbose)
             if outcomes is None:

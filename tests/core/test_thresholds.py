@@ -25,10 +25,15 @@ from tests.conftest import EXAMPLE, EXAMPLE_CONFIG, Outcome, report
 
 RunMonitor = Callable[..., Outcome]
 
-TRUTH = {">=": (False, True, True), ">": (False, False, True), "<=": (True, True, False), "<": (True, False, False)}
-TRUTH["=="] = (False, True, False)
+TRUTH = {
+    ">=": (False, True, True), ">": (False, False, True), "<=": (True, True, False), "<": (True, False, False),
+    "==": (False, True, False),
+}  # fmt: skip
 """Per operator: does it hold just below, exactly at, and just above the limit?"""
-LIMITS = {"0.5": (0.4, 0.5, 0.6), "-0.5": (-0.6, -0.5, -0.4), "1e-3": (0.0009, 0.001, 0.0011), "-2.5E+2": (-251.0, -250.0, -249.0)}  # fmt: skip
+LIMITS = {
+    "0.5": (0.4, 0.5, 0.6), "-0.5": (-0.6, -0.5, -0.4), "1e-3": (0.0009, 0.001, 0.0011),
+    "-2.5E+2": (-251.0, -250.0, -249.0),
+}  # fmt: skip
 """A limit as written, and a value just below it, at it, and just above it."""
 ROWS = [
     (f"{op} {limit}", value, holds)
