@@ -308,11 +308,14 @@ def mutate_module(
     selection = " ".join(tests)
     print(f"mutate: {path}: {len(found)} mutants; pytest {selection} ({took:.1f} s unmutated, timeout {limit:.0f} s)")
     outcomes: list[Outcome] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         for outcome in pool.map(lambda m: judge(m, copies, tests, limit), found):
             outcomes.append(outcome)
             if verbose or outcome.status == "survived":
                 print(f"  {outcome.status:8} {outcome.mutant.where}: {outcome.mutant.description}", flush=True)
+    finally:
+        pool.shutdown(cancel_futures=True)  # Ctrl-C: run no more mutants, only let the running ones end
     return outcomes
 
 
