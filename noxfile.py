@@ -369,6 +369,13 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "benchmarks.bench", *session.posargs)
 
 
+@nox.session(reuse_venv=True, default=False, tags=["mutate"])
+def mutate(session: nox.Session) -> None:
+    """Mutate the verdict modules one change at a time and print the mutants no test kills (-- PATH -- TESTS)."""
+    sync(session, "dev")
+    session.run("python", "-m", "tools.mutate", *session.posargs)
+
+
 @nox.session(venv_backend="uv", default=False)
 def lock(session: nox.Session) -> None:
     """Recompile requirements/*.txt from the short *.in files, with hashes (-- NAME to pick one)."""

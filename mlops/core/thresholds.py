@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable
@@ -13,9 +14,15 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 
 
 def parse(condition: str) -> tuple[str, float] | None:
-    """``(operator, limit)``, or None for anything that is not a condition like ``>= 0.5``."""
+    """``(operator, limit)``, or None for anything that is not a condition like ``>= 0.5``.
+
+    A limit too large for a float (``1e999``) is None too: as infinity, ``<= 1e999`` would hold for
+    every value and ``> 1e999`` for none, a threshold that silently judges nothing.
+    """
     match = CONDITION.match(condition)
-    return (match[1], float(match[2])) if match else None
+    if match is None or not math.isfinite(limit := float(match[2])):
+        return None
+    return match[1], limit
 
 
 def holds(value: float, condition: str) -> bool:
