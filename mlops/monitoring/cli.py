@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check a model's monitoring files, recent alerts and MLflow setup, without loading the model.",
         epilog=environment_help()
         + "\n\nexit codes: 0 healthy (warnings allowed), 1 findings at or above --fail-on, 2 usage or "
-        "configuration error, 3 internal error, 130 interrupted (143 for nox killed by SIGTERM).",
+        "configuration error, 3 internal error, 130 interrupted.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     where = p.add_mutually_exclusive_group()

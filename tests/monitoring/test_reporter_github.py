@@ -146,7 +146,7 @@ def test_model_version_link_when_the_tracking_server_has_a_ui(
     monitor("--tracking-uri", "https://mlflow.example.com", "--model-name", "shapes detector")
     assert "(https://mlflow.example.com/#/models/shapes%20detector/versions/3)" in summary.read_text()
     report = json.loads(monitor("--format", "json", "--model-name", "m", "--tracking-uri", "http://h:5000").out)
-    assert report["links"] == {"m v3 in MLflow": "http://h:5000/#/models/m/versions/3"}
+    assert report["links"] == {"model_version": "http://h:5000/#/models/m/versions/3"}
 
 
 def test_secrets_never_reach_githubs_files_and_derived_ones_are_masked(
