@@ -7,6 +7,7 @@ chance: every URI it shows goes through :func:`safe_uri` first.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import netrc
 import os
 import re
@@ -111,10 +112,8 @@ def stored_passwords(env: Mapping[str, str]) -> list[str]:
                 continue
     path_netrc = netrc_file(env)
     if path_netrc is not None:
-        try:
+        with contextlib.suppress(netrc.NetrcParseError, OSError, UnicodeDecodeError):
             found += [password for _, _, password in netrc.netrc(path_netrc).hosts.values() if password]
-        except (netrc.NetrcParseError, OSError, UnicodeDecodeError):
-            pass
     return [p for p in found if p]
 
 

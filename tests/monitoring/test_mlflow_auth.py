@@ -50,7 +50,8 @@ class Gate(BaseHTTPRequestHandler):
         if self.path.split("?")[0] != "/health":
             self.seen.append(header.split(" ")[0] or "(none)")
             if header != self.expected:  # MLflow's own refusal (mlflow/server/auth make_basic_auth_response)
-                self._send(401, b"You are not authenticated.", "text/plain", {"WWW-Authenticate": 'Basic realm="mlflow"'})
+                challenge = {"WWW-Authenticate": 'Basic realm="mlflow"'}
+                self._send(401, b"You are not authenticated.", "text/plain", challenge)
                 return
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         conn = http.client.HTTPConnection(self.upstream, timeout=60)
@@ -204,6 +205,10 @@ def test_the_token_alone_is_sent_as_bearer(
 # --- ~/.mlflow/credentials fills in what the environment leaves out, field by field -----------------------
 
 
+def credentials_text(user: str, password: str) -> str:
+    return f"[mlflow]\nmlflow_tracking_username = {user}\nmlflow_tracking_password = {password}\n"
+
+
 def write_credentials(home: Path, text: str) -> None:
     (home / ".mlflow").mkdir()
     (home / ".mlflow" / "credentials").write_text(text, encoding="utf-8")
@@ -216,7 +221,7 @@ def test_the_credentials_file_completes_the_environment_and_beats_the_token(
     monkeypatch: pytest.MonkeyPatch,
     no_stray_files: Path,
 ) -> None:
-    write_credentials(no_stray_files, f"[mlflow]\nmlflow_tracking_username = other\nmlflow_tracking_password = {FILE_PASSWORD}\n")
+    write_credentials(no_stray_files, credentials_text("other", FILE_PASSWORD))
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", USER)  # the environment wins for the user name ...
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", TOKEN)  # ... and the file's password beats the token
     uri, _ = gate(basic(USER, FILE_PASSWORD))
@@ -241,7 +246,7 @@ def test_a_credentials_file_mlflow_cannot_parse_fails_both_paths_without_its_val
 def test_a_password_from_the_credentials_file_is_never_printed(
     gate: GateFactory, run_monitor: RunMonitor, workspace: Path, scenario: Scenario, no_stray_files: Path
 ) -> None:
-    write_credentials(no_stray_files, f"[mlflow]\nmlflow_tracking_username = {USER}\nmlflow_tracking_password = {FILE_PASSWORD}\n")
+    write_credentials(no_stray_files, credentials_text(USER, FILE_PASSWORD))
     uri, _ = gate(basic(USER, FILE_PASSWORD))
     outcome = run_monitor(*args_for(workspace, scenario, uri), "--experiment", FILE_PASSWORD)
     assert outcome.code == 1  # the experiment does not exist, and MON303 says so with the name hidden
@@ -293,7 +298,7 @@ def test_a_user_name_alone_in_the_uri_leaves_mlflows_header(
 
 # --- a request-auth provider plugin comes first, and only MLflow's client runs it --------------------------
 
-PLUGIN = '''
+PLUGIN = """
 from mlflow.tracking.request_auth.abstract_request_auth_provider import RequestAuthProvider
 from requests.auth import AuthBase
 
@@ -310,7 +315,7 @@ class Provider(RequestAuthProvider):
 
     def get_auth(self):
         return Sign()
-'''
+"""
 
 
 def install_plugin(root: Path) -> Path:
