@@ -183,6 +183,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()  # reap it: no zombie, and its log is complete before it is closed
         log.close()
 
 

@@ -6,12 +6,20 @@ chance: every URI it shows goes through :func:`safe_uri` first.
 
 from __future__ import annotations
 
+import configparser
+import contextlib
+import netrc
+import os
 import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 SECRET_VARIABLES = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME")
 USERINFO = re.compile(r"(?<=://)[^/?#\s@]*@")
+CREDENTIALS_FILE = "~/.mlflow/credentials"
+"""MLflow's own credentials file (``mlflow/utils/credentials.py``); ``~`` is the process's ``HOME``."""
+NETRC_FILES = ("~/.netrc", "~/_netrc")
+"""Where requests looks for netrc when ``NETRC`` is unset (``requests.utils.NETRC_FILES``)."""
 BARE_URIS = ("databricks", "databricks-uc", "uc")
 """Tracking URIs MLflow accepts without a scheme (the default Databricks profile): names, not secrets."""
 
@@ -78,7 +86,39 @@ def uri_passwords(values: Iterable[str]) -> list[str]:
     return [p for p in found if p]
 
 
+def netrc_file(env: Mapping[str, str]) -> str | None:
+    """The netrc file requests reads: ``$NETRC`` whenever it is set (even to nothing), else the first of
+    ``~/.netrc`` and ``~/_netrc`` that exists."""
+    names = (env["NETRC"],) if "NETRC" in env else NETRC_FILES
+    for name in names:
+        path = os.path.expanduser(name)
+        if os.path.exists(path):
+            return path
+    return None
+
+
+def stored_passwords(env: Mapping[str, str]) -> list[str]:
+    """Passwords MLflow's client may read from files: ``~/.mlflow/credentials`` (as written and as
+    interpolated) and every entry of the netrc file. Never raises: an unreadable file holds nothing to hide."""
+    found: list[str] = []
+    path = os.path.expanduser(CREDENTIALS_FILE)
+    if os.path.isfile(path):
+        for interpolation in (None, configparser.BasicInterpolation()):
+            parser = configparser.ConfigParser(interpolation=interpolation)
+            try:
+                parser.read(path)
+                found.append(parser.get("mlflow", "mlflow_tracking_password", fallback="") or "")
+            except (configparser.Error, UnicodeDecodeError, ValueError):
+                continue
+    path_netrc = netrc_file(env)
+    if path_netrc is not None:
+        with contextlib.suppress(netrc.NetrcParseError, OSError, UnicodeDecodeError):
+            found += [password for _, _, password in netrc.netrc(path_netrc).hosts.values() if password]
+    return [p for p in found if p]
+
+
 def secrets_in(env: Mapping[str, str], argv: Iterable[str] = ()) -> list[str]:
-    """Every value that must never be printed: credential variables' values and URI passwords."""
+    """Every value that must never be printed: credential variables' values, URI passwords and the
+    passwords MLflow would read from its credentials file or netrc."""
     secrets = [env.get(name, "") for name in SECRET_VARIABLES if name != "MLFLOW_TRACKING_USERNAME"]
-    return [s for s in secrets if s] + uri_passwords([*env.values(), *argv])
+    return [s for s in secrets if s] + uri_passwords([*env.values(), *argv]) + stored_passwords(env)

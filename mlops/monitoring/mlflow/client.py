@@ -17,6 +17,7 @@ from urllib.request import url2pathname
 
 from mlops.core.redact import SECRET_VARIABLES, safe_uri
 from mlops.monitoring.config import MlflowConfig
+from mlops.monitoring.mlflow.auth import PLUGIN_VARIABLES, plugin
 from mlops.monitoring.mlflow.base import MlflowError, NotFound, Record
 from mlops.monitoring.mlflow.rest import ERROR_CODE, RestBackend
 
@@ -43,7 +44,10 @@ class ClientBackend:
                     "no-store", f"the MLflow file store {self.shown} does not exist (nothing was created)"
                 )
         # MLflow reads these on every call; they are this process's only MLflow configuration.
-        os.environ.update({k: env[k] for k in SECRET_VARIABLES if env.get(k)})
+        # The variables that choose its credentials (mlflow/auth.py), .env included, as the REST path reads them.
+        os.environ.update({k: env[k] for k in (*SECRET_VARIABLES, *PLUGIN_VARIABLES) if env.get(k)})
+        if "NETRC" in env:
+            os.environ["NETRC"] = env["NETRC"]
         if config.username:
             os.environ["MLFLOW_TRACKING_USERNAME"] = config.username
         if config.insecure_tls:
@@ -66,7 +70,10 @@ class ClientBackend:
             self.client = MlflowClient(tracking_uri=uri, registry_uri=uri)
         except Exception as exc:  # noqa: BLE001 - MLflow refuses the URI: named, never echoed
             raise MlflowError("client", f"mlflow-skinny cannot open {self.shown} ({type(exc).__name__})") from None
-        self.rest = RestBackend(config, env=env, deadline=deadline) if scheme in ("http", "https") else None
+        # A plugin signs requests only MLflow's client can make; otherwise /health and /version come from the
+        # same code on both paths.
+        http = scheme in ("http", "https") and plugin(env) is None
+        self.rest = RestBackend(config, env=env, deadline=deadline) if http else None
 
     def server_version(self) -> str:
         if self.rest is not None:

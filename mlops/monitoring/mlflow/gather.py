@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from mlops.core.redact import safe_uri
 from mlops.monitoring.config import MlflowConfig
+from mlops.monitoring.mlflow.auth import plugin
 from mlops.monitoring.mlflow.base import SKIPPED, Answer, Backend, MlflowError, State
 
 RESERVE = 0.3
@@ -22,11 +23,14 @@ GRACE = 0.1
 """Seconds past the questions' deadline the caller waits for an answer already on its way."""
 
 
-def backend_name(config: MlflowConfig) -> str:
+def backend_name(config: MlflowConfig, env: Mapping[str, str]) -> str:
+    """``auto``: the stdlib paths where they send what MLflow would; its client for plugin-signed requests."""
     if config.client != "auto":
         return config.client
     scheme = urlsplit(config.tracking_uri or "").scheme
-    return "rest" if scheme in ("http", "https") else "filestore" if scheme == "file" else "mlflow"
+    if scheme in ("http", "https"):
+        return "mlflow" if plugin(env) else "rest"
+    return "filestore" if scheme == "file" else "mlflow"
 
 
 def make_backend(name: str, config: MlflowConfig, env: Mapping[str, str], deadline: float) -> Backend:
@@ -47,7 +51,7 @@ def gather(config: MlflowConfig, env: Mapping[str, str], *, started: float | Non
     """Answer every question the configuration allows, so that the monitor, counted from ``started``
     (its own start, by ``time.monotonic``), is done within ``config.budget_seconds``."""
     uri = config.tracking_uri or ""
-    name = backend_name(config)
+    name = backend_name(config, env)
     start = time.monotonic()
     deadline = (started if started is not None else start) + max(config.budget_seconds - RESERVE, 0.1)
     answers: dict[str, Answer] = {}

@@ -6,7 +6,6 @@ GETs answer the monitor's questions in milliseconds and fail in at most the time
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import re
@@ -19,6 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 from mlops.core.redact import safe_uri
 from mlops.monitoring.config import MlflowConfig
+from mlops.monitoring.mlflow.auth import credentials, plugin
 from mlops.monitoring.mlflow.base import MlflowError, NotFound, Record
 
 API = "/api/2.0/mlflow"
@@ -47,13 +47,15 @@ class RestBackend:
         self.deadline = deadline
         self.max_body = max_body
         self.headers = {"Accept": "application/json", "User-Agent": "mlops-monitor"}
-        token = env.get("MLFLOW_TRACKING_TOKEN")
-        user = config.username or parts.username
-        password = env.get("MLFLOW_TRACKING_PASSWORD") or parts.password
-        if token:
-            self.headers["Authorization"] = f"Bearer {token}"
-        elif user and password:
-            self.headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        if (variable := plugin(env)) is not None:
+            raise MlflowError(
+                "auth-plugin",
+                f"{variable} is set: only MLflow's client can sign requests that way; "
+                "set mlflow.client to auto or mlflow",
+            )
+        self.auth = credentials(uri, username=config.username, env=env)
+        if self.auth.header:
+            self.headers["Authorization"] = self.auth.header
         self.context: ssl.SSLContext | None = None
         if self.https:
             self.context = _tls_context(config.server_cert_path, config.client_cert_path)
@@ -138,8 +140,8 @@ class RestBackend:
         if status in (401, 403):
             return MlflowError(
                 "auth",
-                f"{where} refused the credentials (HTTP {status}): check MLFLOW_TRACKING_USERNAME/"
-                "MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN",
+                f"{where} refused the credentials (HTTP {status}): it was sent {self.auth.described}, "
+                "as MLflow's client would (the order is in docs/security.md)",
             )
         kind = f"http-{status}"
         retried = " after retries" if status >= 500 else ""
