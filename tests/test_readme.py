@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
+from mlops.monitoring.checks import selected_checks
 from mlops.monitoring.checks.base import REGISTRY
 from tests.conftest import ROOT
 
@@ -33,6 +36,16 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_every_check_is_documented() -> None:
     for check in REGISTRY:
         assert f"| {check.id} |" in README, f"{check.id} is missing from the README's check table"
+
+
+def test_the_check_table_is_list_checks() -> None:
+    """One source: each row is the check's docstring summary, which ``--list-checks`` prints too."""
+    rows = re.findall(r"^\| (MON\d{3}) \| (\w+) \| (.*) \|$", README, re.MULTILINE)
+    assert rows == [(c.id, c.family, c.description) for c in sorted(selected_checks((), ()), key=lambda c: c.id)]
+    command = [sys.executable, "-m", "mlops.monitoring", "--list-checks"]
+    listed = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    for check_id, _, description in rows:
+        assert re.search(rf"^{check_id} .* {re.escape(description)}$", listed, re.MULTILINE), check_id
 
 
 def test_the_before_after_block_is_the_harness_output() -> None:

@@ -3,6 +3,7 @@
 :func:`~mlops.monitoring.cli.main` handles them while it runs; this covers the imports before it.
 """
 
+import os
 import signal
 import sys
 
@@ -18,4 +19,10 @@ except KeyboardInterrupt:
     sys.stderr.write("mlops monitor: interrupted; no report was written\n")
     raise SystemExit(130) from None
 
-raise SystemExit(main())
+try:
+    code = main()
+    sys.stdout.flush()
+except BrokenPipeError:  # `--list-checks | head`: the reader left early; Python's documented way out
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    code = 1
+raise SystemExit(code)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -418,3 +420,19 @@ def test_help_lists_every_environment_variable(run_monitor: RunMonitor) -> None:
     for name in [*ENV_KEYS, *cli.OTHER_VARIABLES]:
         assert name in epilog
     assert "130" in epilog
+
+
+def test_list_checks_into_a_closed_pipe_prints_no_traceback() -> None:
+    """`--list-checks | head -1`: the reader leaves early; that is not a crash to report."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlops.monitoring", "--list-checks"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        bufsize=0,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the monitor has even imported: its first write meets a closed pipe
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) in (0, 1)
+    assert "Traceback" not in err

@@ -11,7 +11,9 @@ from mlops.monitoring.checks.base import Context, Result, check, counts_as_now, 
 
 @check("MON201", "alerts", "recent alerts")
 def recent_alerts(ctx: Context) -> Iterator[Result]:
-    """Alerts raised within the configured window, by severity; critical fails, warning warns."""
+    """alerts raised within `alerts.window_hours` (24) before the judging time, or up to the clock-skew tolerance after
+    it, by severity; a critical one fails the run
+    """
     doc = ctx.workspace.alerts
     if doc is None or not doc.valid:
         yield info("skipped: no valid alerts file (see MON101-MON103)")
@@ -38,7 +40,9 @@ def recent_alerts(ctx: Context) -> Iterator[Result]:
 
 @check("MON202", "alerts", "alerts freshness")
 def alerts_fresh(ctx: Context) -> Iterator[Result]:
-    """The alerts file's generated_at is within alerts.max_age_hours: a stale file means a dead alert producer."""
+    """the alerts file's `generated_at` is at most `alerts.max_age_hours` (26) old: an older one means a dead alert
+    producer (error); producers rewrite it (`touch_alerts`) even with no alert
+    """
     doc = ctx.workspace.alerts
     if doc is None or not doc.valid:
         yield info("skipped: no valid alerts file (see MON101-MON103)")

@@ -47,14 +47,16 @@ class Check:
 
     @property
     def description(self) -> str:
-        return (self.func.__doc__ or "").strip().splitlines()[0]
+        """The docstring's first paragraph, on one line: the README's check table row and ``--list-checks``."""
+        summary = (self.func.__doc__ or "").strip().split("\n\n")[0]
+        return " ".join(line.strip() for line in summary.splitlines())
 
 
 REGISTRY: list[Check] = []
 
 
 def check(id: str, family: str, title: str) -> Callable[[CheckFunc], CheckFunc]:
-    """Register a check; its docstring's first line is what ``--list-checks`` prints."""
+    """Register a check; its docstring's first paragraph is what ``--list-checks`` prints and the README shows."""
 
     def register(func: CheckFunc) -> CheckFunc:
         if any(c.id == id for c in REGISTRY):

@@ -129,7 +129,11 @@ def _verdicts(ctx: Context) -> tuple[list[Verdict], str] | Result:
 
 @check("MON401", "drift", "signal drift")
 def signal_drift(ctx: Context) -> Iterator[Result]:
-    """Each detector signal of the recent windows against the baseline: PSI, JS (base 2), binned KS, chi-square."""
+    """each detector signal of the newest `drift.windows` windows of the baseline's model and version against the
+    baseline (windows of another model or version are left out and counted): PSI, Jensen-Shannon distance (log base
+    2), binned Kolmogorov-Smirnov, chi-square, each where it applies ([which statistic judges which
+    signal](docs/drift.md)); "too small to judge" under `drift.min_images`
+    """
     found = _verdicts(ctx)
     if isinstance(found, Result):
         yield found
@@ -141,7 +145,7 @@ def signal_drift(ctx: Context) -> Iterator[Result]:
 
 @check("MON402", "drift", "dataset drift")
 def dataset_drift(ctx: Context) -> Iterator[Result]:
-    """The share of drifting signals stays under drift.share_warning (Evidently's dataset drift)."""
+    """the share of drifting signals stays under `drift.share_warning` (Evidently's dataset drift, 0.5)"""
     found = _verdicts(ctx)
     if isinstance(found, Result):
         yield info(f"skipped: {found.message.removeprefix('skipped: ')}") if found.severity < Severity.ERROR else found

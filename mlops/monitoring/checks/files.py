@@ -19,7 +19,7 @@ TIMESTAMP_KEYS = {
 
 @check("MON100", "files", "workspace")
 def workspace_readable(ctx: Context) -> Iterator[Result]:
-    """The monitoring workspace is a readable folder."""
+    """the monitoring workspace is a readable folder"""
     ws = ctx.workspace
     if ws.problem:
         yield error(ws.problem, str(ws.root or ""))
@@ -29,7 +29,7 @@ def workspace_readable(ctx: Context) -> Iterator[Result]:
 
 @check("MON101", "files", "required files")
 def required_files(ctx: Context) -> Iterator[Result]:
-    """The baseline, the alerts file and at least one production window are present."""
+    """the baseline, the alerts file and at least one production window are present"""
     ws = ctx.workspace
     if ws.problem:
         yield info("skipped: the workspace cannot be read (MON100)")
@@ -42,7 +42,7 @@ def required_files(ctx: Context) -> Iterator[Result]:
 
 @check("MON102", "files", "readable JSON")
 def files_parse(ctx: Context) -> Iterator[Result]:
-    """Each monitoring file is a bounded, regular, UTF-8 JSON file."""
+    """each monitoring file is a bounded, regular, UTF-8 JSON file"""
     docs = ctx.workspace.documents()
     if not docs:
         yield _skipped(ctx, "no monitoring file to read (MON101)")
@@ -56,7 +56,7 @@ def files_parse(ctx: Context) -> Iterator[Result]:
 
 @check("MON103", "files", "data contract")
 def files_match_schema(ctx: Context) -> Iterator[Result]:
-    """Each file matches its versioned schema (mlops/contract/schemas)."""
+    """each file matches its versioned schema ([the data contract](docs/data-contract.md))"""
     docs = [d for d in ctx.workspace.documents() if d.error is None]
     if not docs:
         yield _skipped(ctx, "no file parses as JSON (MON102)")
@@ -72,7 +72,9 @@ def files_match_schema(ctx: Context) -> Iterator[Result]:
 
 @check("MON104", "files", "timestamps")
 def timestamps_not_in_future(ctx: Context) -> Iterator[Result]:
-    """No timestamp in a file lies beyond now + files.future_tolerance_seconds; no window ends before it starts."""
+    """no timestamp inside a file (alerts' `raised_at` included) lies more than `files.future_tolerance_seconds` (300)
+    after the judging time, each named by file and key; no window ends before it starts (`end == start` is allowed)
+    """
     limit = counts_as_now(ctx)
     tolerance = ctx.config.files.future_tolerance_seconds
     valid = [d for d in ctx.workspace.documents() if d.valid]
@@ -100,7 +102,10 @@ def timestamps_not_in_future(ctx: Context) -> Iterator[Result]:
 
 @check("MON105", "files", "freshness")
 def newest_window_fresh(ctx: Context) -> Iterator[Result]:
-    """The newest window not in the future ended recently (by the time inside the file, never its mtime)."""
+    """the newest production window not in the future ended recently, by the time *inside* the file (a checkout resets
+    mtimes): a warning past `files.warn_age_hours` (6), an error past `files.max_age_hours` (26), a limit itself
+    still on the lenient side; a window ending in the future is never fresh
+    """
     ended = ctx.workspace.by_end
     if not ended:
         yield info("skipped: no valid window file to judge")
@@ -134,7 +139,9 @@ def newest_window_fresh(ctx: Context) -> Iterator[Result]:
 
 @check("MON106", "files", "model consistency")
 def same_model_everywhere(ctx: Context) -> Iterator[Result]:
-    """The newest window and every window drift judges describe the model the baseline was computed for."""
+    """the newest window and every window drift judges (`--windows N`) describe the model the baseline was computed
+    for: another model is an error, another version a warning, and drift leaves them out
+    """
     ws = ctx.workspace
     if ws.baseline is None or not ws.baseline.valid:
         yield info("skipped: no valid baseline")

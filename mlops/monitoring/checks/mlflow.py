@@ -55,7 +55,9 @@ def uri_problem(uri: str) -> str | None:
 
 @check("MON301", "mlflow", "tracking URI")
 def tracking_uri_configured(ctx: Context) -> Iterator[Result]:
-    """MLFLOW_TRACKING_URI is set, well formed, and keeps credentials out of the URI."""
+    """`MLFLOW_TRACKING_URI` is set, well formed (http(s) with a host), usable by the slim monitor (no database or
+    Unity Catalog URI), and keeps credentials out of the URI
+    """
     uri = ctx.config.mlflow.tracking_uri
     if not uri:
         yield warning(
@@ -90,7 +92,7 @@ def _failed(answer: Answer, what: str, subject: str) -> Result | None:
 
 @check("MON302", "mlflow", "server")
 def server_healthy(ctx: Context) -> Iterator[Result]:
-    """The tracking server answers /health and reports its MLflow version, within the time budget."""
+    """the tracking server answers `/health` and reports its MLflow version, within the time budget"""
     if (state := ctx.mlflow) is None:
         yield NOT_GATHERED
         return
@@ -106,7 +108,7 @@ def server_healthy(ctx: Context) -> Iterator[Result]:
 
 @check("MON303", "mlflow", "experiment")
 def experiment_active(ctx: Context) -> Iterator[Result]:
-    """The training experiment exists and is active (not deleted)."""
+    """the training experiment exists and is active (not deleted)"""
     if (state := ctx.mlflow) is None:
         yield NOT_GATHERED
         return
@@ -127,7 +129,7 @@ def experiment_active(ctx: Context) -> Iterator[Result]:
 
 @check("MON304", "mlflow", "registered model")
 def model_registered(ctx: Context) -> Iterator[Result]:
-    """The registered model production serves exists in the model registry."""
+    """the registered model production serves exists"""
     if (state := ctx.mlflow) is None:
         yield NOT_GATHERED
         return
@@ -146,7 +148,7 @@ def model_registered(ctx: Context) -> Iterator[Result]:
 
 @check("MON305", "mlflow", "alias")
 def alias_resolves(ctx: Context) -> Iterator[Result]:
-    """The serving alias (default @champion) points to a model version."""
+    """the serving alias (default `@champion`) points to a model version"""
     if (state := ctx.mlflow) is None:
         yield NOT_GATHERED
         return
@@ -163,7 +165,7 @@ def alias_resolves(ctx: Context) -> Iterator[Result]:
 
 @check("MON306", "mlflow", "version ready")
 def version_ready(ctx: Context) -> Iterator[Result]:
-    """The version the alias points to is READY (registration finished)."""
+    """that version is READY"""
     if (state := ctx.mlflow) is None:
         yield NOT_GATHERED
         return
@@ -183,7 +185,7 @@ def version_ready(ctx: Context) -> Iterator[Result]:
 
 @check("MON307", "mlflow", "source run")
 def run_finished(ctx: Context) -> Iterator[Result]:
-    """The serving version's source run finished successfully and was not deleted."""
+    """its source run finished successfully and was not deleted"""
     if (state := ctx.mlflow) is None:
         yield NOT_GATHERED
         return
@@ -212,7 +214,9 @@ def run_finished(ctx: Context) -> Iterator[Result]:
 
 @check("MON308", "mlflow", "run age")
 def run_recent(ctx: Context) -> Iterator[Result]:
-    """The serving version's source run ended within mlflow.warn_run_age_days (warning) / max_run_age_days."""
+    """its source run is recent: a warning past `mlflow.warn_run_age_days` (30), an error past
+    `mlflow.max_run_age_days` (90)
+    """
     if (state := ctx.mlflow) is None:
         yield NOT_GATHERED
         return
@@ -241,7 +245,7 @@ def run_recent(ctx: Context) -> Iterator[Result]:
 
 @check("MON309", "mlflow", "run metrics")
 def metrics_meet_thresholds(ctx: Context) -> Iterator[Result]:
-    """The serving version's run meets every threshold in mlflow.metrics."""
+    """its source run meets every threshold in `mlflow.metrics` (e.g. `metrics/mAP50-95B: ">= 0.5"`)"""
     if (state := ctx.mlflow) is None:
         yield NOT_GATHERED
         return
@@ -268,7 +272,10 @@ def metrics_meet_thresholds(ctx: Context) -> Iterator[Result]:
 
 @check("MON310", "mlflow", "served version")
 def served_version_matches_alias(ctx: Context) -> Iterator[Result]:
-    """The model name, version and (where the baseline names it) run in the monitoring files are the alias's."""
+    """the model name and version in the monitoring files, and the baseline's `run_id` where it has one, are the
+    alias's version and its source run: another model, or production serving another version, is an error; a
+    baseline for another version or run, a warning
+    """
     if (state := ctx.mlflow) is None:
         yield NOT_GATHERED
         return

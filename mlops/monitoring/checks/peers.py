@@ -51,7 +51,10 @@ def _columns(kwargs: dict[str, Any]) -> str:
 
 @check("MON501", "peers", "Evidently tests")
 def evidently_tests(ctx: Context) -> Iterator[Result]:
-    """Evidently 0.7 snapshots in the reports folder: every test passed (a critical failure is an error)."""
+    """Evidently 0.7 snapshots in `reports/`: every test passed, under its own name; a `FAIL` (Evidently writes a
+    failure `FAIL` only when the test is critical, `WARNING` otherwise, as for `DataDriftPreset`'s per-column "Value
+    Drift" tests) or an `ERROR` is an error, a `WARNING` a warning
+    """
     docs = [d for d in ctx.workspace.peers if d.error is None and is_evidently(d.data)]
     if not docs:
         yield info(f"skipped: no Evidently snapshot in {ctx.config.files.peers}/")
@@ -70,7 +73,9 @@ def evidently_tests(ctx: Context) -> Iterator[Result]:
 
 @check("MON502", "peers", "Great Expectations")
 def gx_results(ctx: Context) -> Iterator[Result]:
-    """Great Expectations results in the reports folder: every expectation met, named with its columns."""
+    """Great Expectations 1.x validation results in `reports/`: every expectation met, named with its columns
+    (`column`, `column_A`/`column_B`, `column_list`)
+    """
     docs = [d for d in ctx.workspace.peers if d.error is None and is_gx(d.data)]
     if not docs:
         yield info(f"skipped: no Great Expectations result in {ctx.config.files.peers}/")
@@ -95,7 +100,7 @@ def gx_results(ctx: Context) -> Iterator[Result]:
 
 @check("MON503", "peers", "reports readable")
 def reports_readable(ctx: Context) -> Iterator[Result]:
-    """Every JSON file in the reports folder parses and is a report the monitor understands."""
+    """every JSON file in `reports/` parses and is one of those two; neither library is ever imported"""
     if not ctx.workspace.peers:
         yield info(f"skipped: no report in {ctx.config.files.peers}/")
         return
