@@ -178,6 +178,7 @@ def test_the_alert_window_reaches_the_clock_skew_tolerance(
     assert ("crit-skew" in found["message"]) is counted
     mon104 = [f for f in report(r)["findings"] if f["check"] == "MON104"]
     assert any(f["severity"] == "error" for f in mon104) is not counted
+    assert ("not counted (MON104)" in found["message"]) is not counted  # never both counted and "not counted"
     if not counted:
         assert "1 raised in the future beyond the clock-skew tolerance, not counted (MON104)" in found["message"]
     assert r.code == 1
@@ -224,9 +225,10 @@ def set_generated_at(workspace: Path, when: str) -> None:
         ("2026-11-19T10:04:59Z", "error", "over the 26 h limit (alerts.max_age_hours)"),
         ("2026-09-19T12:05:00Z", "error", "was generated 62.0 days ago, over the 26 h limit"),
         ("2026-11-20T12:09:00Z", "ok", "was generated 0.0 h ago"),  # four minutes ahead: clock skew
+        ("2026-11-20T12:10:00Z", "ok", "was generated 0.0 h ago"),  # exactly at the 300 s tolerance
         ("2026-11-20T13:00:00Z", "error", "is in the future (MON104): its age cannot be judged"),
     ],
-    ids=["fresh", "at-limit", "just-over", "62-days", "skew", "future"],
+    ids=["fresh", "at-limit", "just-over", "62-days", "skew", "at-tolerance", "future"],
 )
 def test_a_stale_alerts_file_is_a_dead_producer(
     monitor: RunMonitor, workspace: Path, generated_at: str, severity: str, wording: str
