@@ -598,3 +598,56 @@ def test_mon106_skipped_is_never_ok(monitor: RunMonitor, workspace: Path, missin
     found = finding(monitor("--select", "MON106"), "MON106")
     assert found["severity"] == "info", found
     assert found["message"] == f"skipped: no valid {'baseline' if missing == 'baseline' else 'window file'}"
+
+
+# --- verdicts pinned where the mutation run found them loose (nox -s mutate) ------------------------
+
+FILE_CHECKS = ("MON100", "MON101", "MON102", "MON103", "MON104", "MON105", "MON106")
+
+
+def test_a_healthy_workspace_gives_each_file_check_one_ok(monitor: RunMonitor) -> None:
+    """An ok turned into a warning (which --fail-on warning would fail on), or one lost, changes a verdict."""
+    r = monitor("--fail-on", "warning", "--select", "MON1")
+    for check in FILE_CHECKS:
+        found = [f["severity"] for f in report(r)["findings"] if f["check"] == check]
+        assert found == ["ok"], (check, found)
+    assert r.code == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("alerts.json", lambda d: d.update(surplus=1)),  # the schema refuses it
+        (NEWEST, lambda d: d["signals"]["confidence"]["edges"].append(2.0)),  # valid JSON Schema, broken rule
+    ],
+    ids=["schema", "rule"],
+)
+def test_a_file_breaking_the_contract_fails_the_run_through_mon103_alone(
+    monitor: RunMonitor, workspace: Path, name: str, change: Callable[[dict[str, Any]], object]
+) -> None:
+    """MON103 by itself must fail the run, and never say ok beside its error."""
+    edit(workspace, name, change)
+    r = monitor("--select", "MON103")
+    assert [f["severity"] for f in report(r)["findings"]] == ["error"]
+    assert r.code == 1
+
+
+def test_a_window_ending_exactly_at_the_tolerance_is_neither_future_nor_stale(
+    monitor: RunMonitor, workspace: Path
+) -> None:
+    """as_of 12:05 plus 300 s: a window ending at 12:10:00 counts as now, for MON104 and for MON105."""
+    edit(workspace, NEWEST, lambda d: d["window"].update(end="2026-11-20T12:10:00Z"))
+    r = monitor("--select", "MON104,MON105")
+    assert finding(r, "MON104")["severity"] == "ok"
+    mon105 = finding(r, "MON105")
+    assert mon105["severity"] == "ok"
+    assert mon105["subject"] == NEWEST
+    assert "counted as now" in mon105["message"]
+    assert r.code == 0
+
+
+def test_a_window_ending_before_it_starts_gets_an_error_and_no_ok(monitor: RunMonitor, workspace: Path) -> None:
+    edit(workspace, NEWEST, lambda d: d["window"].update(start="2026-11-20T12:00:01Z"))
+    r = monitor("--select", "MON104")
+    assert [f["severity"] for f in report(r)["findings"]] == ["error"]
+    assert r.code == 1
