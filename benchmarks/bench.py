@@ -105,6 +105,12 @@ def targets(rows: dict[str, Row]) -> Iterator[str]:
         "slim env ≤ 1/50 of the full env on disk (`--full`)", ("slim-env", "full-env"),
         lambda: med["full-env"] / med["slim-env"], lambda x: x >= 50, "1/{:.0f}",
     )  # fmt: skip
+    if "against" in med:
+        yield verdict(
+            "warm `nox -s monitor` no slower than at the compared commit, per `nox -l`", ("warm", "against", "floor"),
+            lambda: med["warm"] / med["floor"], lambda x: x <= med["against"] / med["floor"],
+            "{:.2f}x" + f" against {med.get('against', 0) / med['floor']:.2f}x",
+        )  # fmt: skip
     statistics = tuple(key for key in med if key.startswith("stats-"))
     yield verdict(
         "each drift statistic on 100-bin histograms ≤ 1 ms", statistics or ("stats-psi",),
@@ -143,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         "--full-repeat", type=int, help="fresh full installs to time (default: --repeat; minutes and GBs each)"
     )
     parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
+    parser.add_argument(
+        "--against", metavar="REV", help="also time the warm monitor session of this git commit, interleaved"
+    )
     args = parser.parse_args(argv)
     if args.update_readme and (args.quick or args.only):
         parser.error("--update-readme needs the whole table: drop --quick and --only")
@@ -150,9 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     repeat = 3 if args.quick else args.repeat
     if repeat < 1:
         parser.error("--repeat must be at least 1")
+    flags = [
+        *(["--full"] if args.full else []),
+        *([f"--full-repeat {args.full_repeat}"] if args.full_repeat else []),
+        *([f"--against {args.against}"] if args.against else []),
+    ]
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()} by `nox -s bench"
-        + (" -- --full`" if args.full else "`")
+        + (f" -- {' '.join(flags)}`" if flags else "`")
         + f"; median (min-max, n) of {repeat} interleaved rounds after a warm-up.",
         "",
         "| measurement | value | time vs seed's after |",
@@ -163,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mlops-bench-") as tmp:
         work = Workdir(Path(tmp), repeat)
         sources: dict[str, Callable[[], Iterator[Row]]] = {
-            "sessions": lambda: Sessions(work).rows(args.quick),
+            "sessions": lambda: Sessions(work, args.against).rows(args.quick),
             "monitor": lambda: Monitor(work).rows(args.quick),
             "replay": lambda: replay_rows(work),
             "mlflow": lambda: MlflowRows(work).rows(args.quick),

@@ -6,6 +6,8 @@
   each run), and the same with ``-r`` (env reused, but pip still runs).
 - **this project**: cold (no env, empty uv cache), warm (env reused, no installer), and after a
   one-line change to the lock (one package re-pinned: ``uv pip sync`` moves just that one).
+- ``--against REV``: the warm session of another commit, interleaved with this one and ``nox -l``,
+  so "no slower than before" is a comparison within one run, not against a table from another day.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import tarfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
-from benchmarks.harness import Row, Workdir, du, run
+from benchmarks.harness import ROOT, Row, Workdir, du, run
 
 PLAIN_NOXFILE = '''\
 """The monitor session as nox's tutorial would write it: defaults everywhere."""
@@ -43,8 +47,9 @@ REPINNED = "python-dotenv"
 
 
 class Sessions:
-    def __init__(self, work: Workdir) -> None:
+    def __init__(self, work: Workdir, against: str | None = None) -> None:
         self.work = work
+        self.against = against
         self.repo = work.repo
         self.lock = self.repo / "requirements" / "monitoring.txt"
         self.original = self.lock.read_bytes()
@@ -53,7 +58,7 @@ class Sessions:
         (self.repo / "noxfile_plain.py").write_text(PLAIN_NOXFILE, encoding="utf-8")
         self.work.nox("-s", "monitor", env=self.work.cache("uv"))
         if quick:
-            variants = {"floor": lambda: self.work.nox("-l"), "warm": self.warm}
+            variants: dict[str, Callable[[], float]] = {"floor": lambda: self.work.nox("-l"), "warm": self.warm}
         else:
             locks = self.lock_variants()
             variants = {
@@ -65,8 +70,13 @@ class Sessions:
                 "warm": self.warm,
                 "change": lambda: self.change(locks),
             }
+        if self.against is not None:
+            other = self.checkout(self.against)
+            variants["against"] = lambda: self.warm(other)
+            variants["against"]()  # its env, built once from the same warm uv cache
         for row in self.work.interleaved(variants):
-            yield Row(NAMES[row.key], row.samples, key=row.key)
+            name = f"the same, warm, at `{self.against}` (for comparison)" if row.key == "against" else NAMES[row.key]
+            yield Row(name, row.samples, key=row.key)
         self.lock.write_bytes(self.original)
         self.work.nox("-s", "monitor", env=self.work.cache("uv"))
         yield Row("monitor env on disk (uv)", (du(self.repo / ".nox" / "monitor"),), unit="MB", key="slim-env")
@@ -96,8 +106,11 @@ class Sessions:
         shutil.rmtree(self.repo / ".nox" / "monitor", ignore_errors=True)
         return self.work.nox("-s", "monitor", env=self.work.cache("uv-cold", fresh=True))
 
-    def warm(self) -> float:
-        return self.work.nox("-s", "monitor", env=self.work.cache("uv"))
+    def warm(self, repo: Path | None = None) -> float:
+        if repo is None:
+            return self.work.nox("-s", "monitor", env=self.work.cache("uv"))
+        command = [sys.executable, "-m", "nox", "-f", str(repo / "noxfile.py"), "-s", "monitor"]
+        return run(command, cwd=repo, env={**self.work.env, **self.work.cache("uv")}).seconds
 
     def change(self, locks: tuple[bytes, bytes]) -> float:
         """Flip the lock between the original and the re-pinned one: each run follows a one-line change."""
@@ -106,6 +119,21 @@ class Sessions:
         return self.warm()
 
     # --- set-up -------------------------------------------------------------------------------
+
+    def checkout(self, rev: str) -> Path:
+        """The tree of ``rev`` (``git archive``), beside the copy of this one."""
+        dest = self.work.root / "against"
+        archive = self.work.root / "against.tar"
+        with archive.open("wb") as out:
+            done = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", rev], stdout=out, stderr=subprocess.PIPE, check=False
+            )
+        if done.returncode:
+            raise SystemExit(f"bench: --against {rev}: {done.stderr.decode(errors='replace').strip()}")
+        with tarfile.open(archive) as tar:
+            tar.extractall(dest, filter="data")
+        archive.unlink()
+        return dest
 
     def lock_variants(self) -> tuple[bytes, bytes]:
         """The lock as committed, and the same with REPINNED moved to its previous release."""

@@ -29,6 +29,16 @@ def test_targets_say_met_missed_or_not_measured() -> None:
     assert lines[3].endswith("not measured in this run")
 
 
+def test_the_compared_commit_is_judged_per_nox_l_and_only_when_measured() -> None:
+    def compared(**medians: float) -> list[str]:
+        return [line for line in targets(rows(**medians)) if "compared commit" in line]
+
+    assert compared(warm=0.5, floor=0.3) == []
+    assert compared(warm=0.5, against=0.6, floor=0.3)[0].endswith("1.67x against 2.00x — met")
+    assert compared(warm=0.5, against=0.5, floor=0.3)[0].endswith("— met")  # equal is no slower
+    assert compared(warm=0.6, against=0.5, floor=0.3)[0].endswith("2.00x against 1.67x — **MISSED**")
+
+
 def test_update_readme_rewrites_only_between_the_markers(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{START}\nold\n{END}\noutro\n", encoding="utf-8")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_environ, copy_repo
+from tests.conftest import ROOT, clean_environ, copy_repo
 
 pytestmark = [pytest.mark.nox, pytest.mark.slow]
 
@@ -275,3 +275,53 @@ def test_noxfile_bootstraps_nox_where_it_is_not_installed(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stdout + result.stderr
     assert "* monitor" in result.stdout
     assert (repo / ".nox" / "_bootstrap").is_dir()
+
+
+def walked(location: Path) -> str:
+    """The inventory as the first stamps were written: ``os.walk``, sorted, ``__pycache__`` and stamps left out."""
+    import hashlib
+    import os
+
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(location):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        rel = os.path.relpath(folder, location)
+        for name in sorted(files):
+            if name != "mlops-env.json":
+                digest.update(f"{rel}/{name}\n".encode())
+    return digest.hexdigest()
+
+
+def test_inventory_matches_the_stamps_already_written(tmp_path: Path) -> None:
+    """A different hash for the same env would rebuild every user's envs once, the train env's GBs included."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("noxfile_under_test", ROOT / "noxfile.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    env = tmp_path / "env"
+    for name in (
+        "bin/python",
+        "lib/python3.11/site-packages/a/__init__.py",
+        "lib/python3.11/site-packages/a-1.dist-info/RECORD",
+        "lib/python3.11/site-packages/a/__pycache__/x.pyc",
+        "mlops-env.json",
+        "lib/mlops-env.json",
+        "pyvenv.cfg",
+        "b/c/d/e.txt",
+    ):
+        (env / name).parent.mkdir(parents=True, exist_ok=True)
+        (env / name).write_text("x")
+    (env / "lib64").symlink_to(env / "lib")  # a link to a folder: named by neither walk
+    (env / "bin" / "python3").symlink_to(env / "bin" / "python")
+    (env / "bin" / "gone").symlink_to(env / "nowhere")
+    before = module.inventory(env)
+    assert before == walked(env)
+    (env / "lib/python3.11/site-packages/extra.pth").write_text("")
+    assert module.inventory(env) == walked(env) != before
+    (env / "lib/python3.11/site-packages/extra.pth").unlink()
+    (env / "lib/python3.11/site-packages/a/__pycache__/y.pyc").write_text("")
+    assert module.inventory(env) == before  # bytecode written at run time is not a change
+    (env / "b/c/d/e.txt").unlink()
+    assert module.inventory(env) == walked(env) != before

@@ -7,7 +7,6 @@ values are checked against the type of their default, and paths in a file are re
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import reprlib
@@ -119,7 +118,9 @@ class Spec:
 
 @functools.cache
 def _defaults(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    """The bundled defaults, ours and well formed: libyaml's parser where PyYAML has it (~10x faster)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # type: ignore[no-any-return]  # noqa: S506
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -245,6 +246,8 @@ def coerce(key: str, value: Any, default: Any, where: str) -> Any:
 
 
 def _suggest(key: str, target: dict[str, Any], prefix: str) -> str:
+    import difflib  # only an unknown key pays for it
+
     close = difflib.get_close_matches(key, [k for k in target if isinstance(k, str)], n=1)
     return f" (did you mean {prefix + close[0]!r}?)" if close else ""
 

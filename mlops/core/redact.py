@@ -6,9 +6,7 @@ chance: every URI it shows goes through :func:`safe_uri` first.
 
 from __future__ import annotations
 
-import configparser
 import contextlib
-import netrc
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -103,6 +101,8 @@ def stored_passwords(env: Mapping[str, str]) -> list[str]:
     found: list[str] = []
     path = os.path.expanduser(CREDENTIALS_FILE)
     if os.path.isfile(path):
+        import configparser  # imported here, as netrc below: most runs have neither file to read
+
         for interpolation in (None, configparser.BasicInterpolation()):
             parser = configparser.ConfigParser(interpolation=interpolation)
             try:
@@ -112,6 +112,8 @@ def stored_passwords(env: Mapping[str, str]) -> list[str]:
                 continue
     path_netrc = netrc_file(env)
     if path_netrc is not None:
+        import netrc
+
         with contextlib.suppress(netrc.NetrcParseError, OSError, UnicodeDecodeError):
             found += [password for _, _, password in netrc.netrc(path_netrc).hosts.values() if password]
     return [p for p in found if p]

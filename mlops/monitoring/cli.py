@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit
 
-from mlops.core.atomic import write_atomic
 from mlops.core.config import ConfigError, read_environment, safe_load, truthy
 from mlops.core.redact import hide_userinfo, safe_uri, scrub, secrets_in, uri_passwords
 from mlops.monitoring.checks import run_checks, selected_checks
@@ -283,6 +282,8 @@ def emit(
         sys.stdout.write(text)
     else:
         try:
+            from mlops.core.atomic import write_atomic  # tempfile and shutil: only a run with --output
+
             write_atomic(config.output, text)
         except OSError as exc:
             return fail(ExitCode.USAGE, f"{config.output}: cannot write the report ({exc.strerror})")

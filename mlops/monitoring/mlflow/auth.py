@@ -20,8 +20,6 @@ found anywhere.
 from __future__ import annotations
 
 import base64
-import configparser
-import netrc
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,6 +86,8 @@ def _credentials_file() -> tuple[str | None, str | None]:
     path = os.path.expanduser(CREDENTIALS_FILE)
     if not os.path.exists(path):
         return None, None
+    import configparser  # here, not at the top: most machines have no credentials file
+
     parser = configparser.ConfigParser()
     try:
         parser.read(path)
@@ -107,6 +107,8 @@ def _netrc(host: str | None, env: Mapping[str, str]) -> tuple[str, str] | None:
     path = netrc_file(env)
     if path is None or host is None:
         return None
+    import netrc  # here, not at the top: most machines have no netrc file
+
     try:
         entry = netrc.netrc(path).authenticators(host)
     except (netrc.NetrcParseError, OSError):
