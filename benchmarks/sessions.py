@@ -140,6 +140,7 @@ class Sessions:
         pin = next(line for line in self.original.decode().splitlines() if line.startswith(f"{REPINNED}=="))
         version = pin.split("==", 1)[1].split()[0]
         out = self.work.root / "repinned.txt"
+        out.write_bytes(self.original)  # uv keeps the pins of an existing output: only REPINNED may move
         command = [
             sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--universal", "--python-version", "3.11",
             "--generate-hashes",
