@@ -15,13 +15,14 @@ from typing import Any
 from mlops.contract.timestamps import parse_timestamp
 from mlops.core import thresholds
 from mlops.core.config import ConfigError, Spec, Special, coerce, kind
+from mlops.monitoring.reporters import FORMATS
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "example" / "monitor.yaml"
 PATH_KEYS = ("workspace", "output", "mlflow.server_cert_path", "mlflow.client_cert_path")
 CHOICES = {
     "fail_on": ("warning", "error"),
-    "format": ("auto", "text", "json", "github"),
+    "format": FORMATS,
     "mlflow.client": ("auto", "rest", "filestore", "mlflow"),
 }
 ENV_KEYS = {

@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from mlops.monitoring.checks import run_checks
-from mlops.monitoring.checks.base import Check, Context, Result
-from mlops.monitoring.checks.files import timestamps_not_in_future
+from mlops.monitoring.checks import compute_check, run_checks
+from mlops.monitoring.checks.base import Check, Result
+from mlops.monitoring.checks.inputs import Inputs
 from mlops.monitoring.config import load_config
 from mlops.monitoring.results import Severity
-from mlops.monitoring.workspace import load_workspace
+from mlops.monitoring.workspace import Workspace
 from tests.conftest import EXAMPLE_CONFIG, ROOT, Outcome, finding, report, snapshot
 
 RunMonitor = Callable[..., Outcome]
@@ -448,13 +448,14 @@ def test_a_check_that_looked_at_no_file_says_skipped_not_ok(
 def test_a_check_that_yields_nothing_is_reported_as_skipped(workspace: Path) -> None:
     """The runner's fallback for a silent check: a check that said nothing has checked nothing."""
 
-    def silent(ctx: Context) -> Iterator[Result]:
+    def silent(workspace: Workspace) -> Iterator[Result]:
         """A check with nothing to say."""
         yield from ()
 
     config = load_config(EXAMPLE_CONFIG, env={}, overrides={"workspace": str(workspace)}, cwd=workspace)
-    ctx = Context(config=config, workspace=load_workspace(config), now=datetime(2026, 11, 20, 12, 5, tzinfo=UTC))
-    (found,) = run_checks(ctx, [Check(id="MON999", family="files", title="silent", func=silent)])
+    inputs = Inputs(config=config, now=datetime(2026, 11, 20, 12, 5, tzinfo=UTC))
+    chk = Check(id="MON999", family="files", title="silent", func=silent, needs=("workspace",))
+    (found,) = run_checks(inputs, [chk])
     assert found.severity is Severity.INFO
     assert found.message.startswith("skipped: ")
 
@@ -470,7 +471,7 @@ def test_timestamps_near_the_ends_of_time_do_not_overflow(workspace: Path, now: 
     """Config bounds keep as_of away from year 1 and 9999, but MON104's arithmetic must not depend on them."""
     config = load_config(EXAMPLE_CONFIG, env={}, overrides={"workspace": str(workspace)}, cwd=workspace)
     config = replace(config, as_of=now)
-    results = list(timestamps_not_in_future(Context(config=config, workspace=load_workspace(config), now=now)))
+    results = compute_check("MON104", config=config, now=now)
     assert results
     assert any(r.severity is Severity.ERROR and "is in the future" in r.message for r in results) is in_future
     assert all(r.severity is Severity.OK for r in results) is not in_future
