@@ -133,7 +133,8 @@ def test_compute_check_runs_one_check_on_the_inputs_given(workspace: Path) -> No
     (found,) = compute_check("MON201", alerts=alerts, now=NOW)
     assert found.check == "MON201" and found.severity is Severity.WARNING  # a warning 4 h before NOW
     assert "alerts.json: 2 alert(s) in the last 24 h (0 critical, 1 warning, 1 info)" in found.message
-    (wider,) = compute_check("MON201", alerts=alerts, now=NOW, config=example(workspace, **{"alerts.window_hours": 100}))
+    wide = example(workspace, **{"alerts.window_hours": 100})
+    (wider,) = compute_check("MON201", alerts=alerts, now=NOW, config=wide)
     assert wider.severity is Severity.ERROR  # now the critical one, 3 days before, counts
     (late,) = compute_check("MON202", alerts=alerts, now=datetime(2026, 12, 20, tzinfo=UTC))
     assert late.severity is Severity.ERROR and "over the 26 h limit" in late.message
