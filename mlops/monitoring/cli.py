@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from mlops.core.config import ConfigError, read_environment, truthy
+from mlops.core.cli import internal_error
+from mlops.core.config import ConfigError, read_environment
 from mlops.core.redact import hide_userinfo, scrub, secrets_in, uri_passwords
 from mlops.monitoring.checks import selected_checks
 from mlops.monitoring.config import Config
@@ -98,10 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, signal.SIG_IGN)
         return fail(ExitCode.INTERRUPTED, "interrupted; no report was written")
-    except Exception as exc:
-        if truthy(os.environ.get("MLOPS_DEBUG")):
-            raise
-        return fail(ExitCode.INTERNAL, f"internal error ({type(exc).__name__}); rerun with MLOPS_DEBUG=1 for details")
+    except Exception as exc:  # noqa: BLE001 - the last resort: exit 3 and one line, never a traceback
+        return fail(ExitCode.INTERNAL, internal_error(exc))
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

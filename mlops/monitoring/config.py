@@ -173,15 +173,6 @@ def _inside(key: str, value: Any, where: str, base: Path) -> str:
     return name
 
 
-def _thresholds(key: str, value: Any, where: str, base: Path) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise ConfigError(f"{where}: {key!r} must map metric names to conditions like '>= 0.5', got {kind(value)}")
-    for name, condition in value.items():
-        if thresholds.parse(condition) is None:
-            raise ConfigError(f"{where}: {key}.{name[:40]}: {kind(condition)} is not a condition like '>= 0.5'")
-    return dict(value)
-
-
 SPEC = Spec(
     DEFAULTS_FILE,
     env_keys=ENV_KEYS,
@@ -191,7 +182,7 @@ SPEC = Spec(
         "as_of": _as_of,
         "drift.since": _as_of,
         "mlflow.tracking_uri": _tracking_uri,
-        "mlflow.metrics": _thresholds,
+        "mlflow.metrics": thresholds.mapping,
         **{f"files.{name}": _inside for name in ("baseline", "alerts", "windows", "peers")},
         "files.warn_age_hours": _span(1, "hours"),
         "files.max_age_hours": _span(1, "hours"),

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlops.core.config import ConfigError, safe_load
+from mlops.core.cli import parse_sets
+from mlops.core.config import ConfigError
 from mlops.monitoring.config import ENV_KEYS, EXAMPLE_CONFIG, Config, load_config
 from mlops.monitoring.reporters import FORMATS
 from mlops.monitoring.runner import shown_path
@@ -94,17 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
-    import yaml
-
-    overrides: dict[str, Any] = {}
-    for item in args.set:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"command line: --set {item[:60]!r} must look like KEY=VALUE")
-        try:
-            overrides[key] = safe_load(raw) if raw else None
-        except (yaml.YAMLError, RecursionError):
-            raise ConfigError(f"command line: --set {key[:80]!r}: value is not valid YAML") from None
+    overrides = parse_sets(args.set)
     for key in ("workspace", "as_of", "format", "output", "fail_on"):
         if (value := getattr(args, key)) is not None:
             overrides[key] = value

@@ -1,12 +1,12 @@
-"""The questions both backends answer, the answers they give, and how they fail."""
+"""The questions every backend answers (REST, file store, mlflow-skinny), the answers, and how they fail."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Record = dict[str, Any]
-"""A normalised MLflow object: only the keys the checks read, with the same types on both paths."""
+"""A normalised MLflow object: only the keys the checks read, with the same types on every path."""
 
 
 class MlflowError(Exception):
@@ -66,4 +66,3 @@ class State:
     seconds: float = 0.0
     budget: float = 0.0
     out_of_time: bool = False
-    notes: tuple[str, ...] = field(default_factory=tuple)

@@ -99,7 +99,7 @@ class ClientBackend:
 
     def registered_model(self, name: str) -> Record:
         model = self._call(self.client.get_registered_model, name)
-        return {"name": model.name, "aliases": {k: str(v) for k, v in (model.aliases or {}).items()}}
+        return {"name": model.name}
 
     def model_version_by_alias(self, name: str, alias: str) -> Record:
         mv = self._call(self.client.get_model_version_by_alias, name, alias)

@@ -74,8 +74,7 @@ class FileStoreBackend:
     def registered_model(self, name: str) -> Record:
         folder = self._model_dir(name)
         meta = self._yaml(folder / "meta.yaml")
-        aliases = {str(k): str(v) for k, v in (meta.get("aliases") or {}).items()}
-        return {"name": str(meta.get("name", name)), "aliases": aliases}
+        return {"name": str(meta.get("name", name))}
 
     def model_version_by_alias(self, name: str, alias: str) -> Record:
         folder = self._model_dir(name)

@@ -78,8 +78,7 @@ class RestBackend:
 
     def registered_model(self, name: str) -> Record:
         model = self._api("/registered-models/get", name=name)["registered_model"]
-        aliases = {a["alias"]: str(a["version"]) for a in model.get("aliases", [])}
-        return {"name": model["name"], "aliases": aliases}
+        return {"name": model["name"]}
 
     def model_version_by_alias(self, name: str, alias: str) -> Record:
         mv = self._api("/registered-models/alias", name=name, alias=alias)["model_version"]
