@@ -94,7 +94,7 @@ def links(config: Config, inputs: Inputs) -> tuple[Link, ...]:
     baseline = inputs.get("baseline")
     version = None
     if state is not None and state.version.ok:
-        version = state.version.value["version"]
+        version = state.version.value.version
     elif not isinstance(baseline, Unavailable):  # a valid baseline, read anyway for MON1xx
         version = baseline.data["model"]["version"]
     found = []
@@ -103,8 +103,8 @@ def links(config: Config, inputs: Inputs) -> tuple[Link, ...]:
         found.append(Link(key="model_version", label=f"{name} v{version} in MLflow", url=url))
     if state is not None and state.run.ok:
         run = state.run.value
-        url = f"{base}/#/experiments/{run['experiment_id']}/runs/{run['run_id']}"
-        found.append(Link(key="run", label=f"run {run['run_id']}", url=url))
+        url = f"{base}/#/experiments/{run.experiment_id}/runs/{run.run_id}"
+        found.append(Link(key="run", label=f"run {run.run_id}", url=url))
     return tuple(found)
 
 

@@ -19,7 +19,7 @@ from mlops.contract.reader import Document
 from mlops.monitoring import drift as drift_verdicts
 from mlops.monitoring.checks.base import Unavailable, shifted
 from mlops.monitoring.config import Config, MlflowConfig
-from mlops.monitoring.mlflow.base import Record, State
+from mlops.monitoring.mlflow.base import RunRecord, State, VersionRecord
 from mlops.monitoring.mlflow.uri import uri_problem
 from mlops.monitoring.workspace import Workspace, load_workspace
 
@@ -105,13 +105,13 @@ def mlflow(config: Config, gatherer: Gatherer) -> State | Unavailable:
 
 
 @provider
-def version(mlflow: State) -> Record | Unavailable:
+def version(mlflow: State) -> VersionRecord | Unavailable:
     """The model version the serving alias points to."""
     return mlflow.version.value if mlflow.version.ok else Unavailable("the alias resolves to no model version (MON305)")
 
 
 @provider
-def run(mlflow: State) -> Record | Unavailable:
+def run(mlflow: State) -> RunRecord | Unavailable:
     """The source run of that version."""
     return mlflow.run.value if mlflow.run.ok else Unavailable("no source run to judge (MON307)")
 

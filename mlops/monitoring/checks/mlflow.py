@@ -15,7 +15,7 @@ from mlops.core import thresholds as conditions
 from mlops.core.redact import BARE_URIS, safe_uri
 from mlops.monitoring.checks.base import Result, check, error, ok, skipped, warning
 from mlops.monitoring.config import Config
-from mlops.monitoring.mlflow.base import Answer, NotFound, Record, State
+from mlops.monitoring.mlflow.base import Answer, NotFound, RunRecord, State, VersionRecord
 from mlops.monitoring.mlflow.uri import uri_problem
 from mlops.monitoring.workspace import Workspace, model_of
 
@@ -80,10 +80,10 @@ def experiment_active(mlflow: State, config: Config) -> Iterator[Result]:
         yield error(f"experiment {name!r} does not exist at {state.uri}", name)
     elif (problem := _failed(answer, "the experiment", name)) is not None:
         yield problem
-    elif answer.value["lifecycle_stage"] != "active":
-        yield error(f"experiment {name!r} is {answer.value['lifecycle_stage']}: restore it or point to another", name)
+    elif answer.value.lifecycle_stage != "active":
+        yield error(f"experiment {name!r} is {answer.value.lifecycle_stage}: restore it or point to another", name)
     else:
-        yield ok(f"experiment {name!r} (id {answer.value['id']}) is active", name)
+        yield ok(f"experiment {name!r} (id {answer.value.id}) is active", name)
 
 
 @check("MON304", "mlflow", "registered model")
@@ -113,13 +113,13 @@ def alias_resolves(mlflow: State, config: Config) -> Iterator[Result]:
     elif (problem := _failed(answer, "the alias", subject)) is not None:
         yield problem
     else:
-        yield ok(f"@{m.model_alias} -> version {answer.value['version']} of {m.model_name!r}", subject)
+        yield ok(f"@{m.model_alias} -> version {answer.value.version} of {m.model_name!r}", subject)
 
 
 @check("MON306", "mlflow", "version ready")
-def version_ready(version: Record, config: Config) -> Iterator[Result]:
+def version_ready(version: VersionRecord, config: Config) -> Iterator[Result]:
     """that version is READY"""
-    number, status = version["version"], version["status"]
+    number, status = version.version, version.status
     subject = f"{config.mlflow.model_name} v{number}"
     if status == "READY":
         yield ok(f"version {number} is READY", subject)
@@ -134,48 +134,48 @@ def run_finished(mlflow: State) -> Iterator[Result]:
     """its source run finished successfully and was not deleted"""
     state = mlflow
     version = state.version
-    if version.ok and not version.value.get("run_id"):
-        yield warning(f"version {version.value['version']} names no source run: its training cannot be traced")
+    if version.ok and not version.value.run_id:
+        yield warning(f"version {version.value.version} names no source run: its training cannot be traced")
         return
     answer = state.run
     if isinstance(answer.error, NotFound):
-        yield error(f"the source run of version {version.value['version']} does not exist")
+        yield error(f"the source run of version {version.value.version} does not exist")
         return
     if (problem := _failed(answer, "the source run", "")) is not None:
         yield problem
         return
     run = answer.value
-    subject = f"run {run['run_id']}"
-    if run["lifecycle_stage"] != "active":
-        yield error(f"{subject} is {run['lifecycle_stage']}", subject)
-    elif run["status"] == "FINISHED":
+    subject = f"run {run.run_id}"
+    if run.lifecycle_stage != "active":
+        yield error(f"{subject} is {run.lifecycle_stage}", subject)
+    elif run.status == "FINISHED":
         yield ok(f"{subject} FINISHED", subject)
-    elif run["status"] in ("RUNNING", "SCHEDULED"):
-        yield warning(f"{subject} is still {run['status']}: the served version comes from unfinished training", subject)
+    elif run.status in ("RUNNING", "SCHEDULED"):
+        yield warning(f"{subject} is still {run.status}: the served version comes from unfinished training", subject)
     else:
-        yield error(f"{subject} ended {run['status']}: the served version comes from a failed training", subject)
+        yield error(f"{subject} ended {run.status}: the served version comes from a failed training", subject)
 
 
 @check("MON308", "mlflow", "run age")
-def run_recent(run: Record, now: datetime, config: Config) -> Iterator[Result]:
+def run_recent(run: RunRecord, now: datetime, config: Config) -> Iterator[Result]:
     """its source run is recent: a warning past `mlflow.warn_run_age_days` (30), an error past
     `mlflow.max_run_age_days` (90)
     """
-    stamp = run["end_time"] or run["start_time"]
+    stamp = run.end_time or run.start_time
     if stamp is None:
-        yield warning(f"run {run['run_id']} has no start or end time", f"run {run['run_id']}")
+        yield warning(f"run {run.run_id} has no start or end time", f"run {run.run_id}")
         return
     ended = datetime.fromtimestamp(stamp / 1000, tz=UTC)
     days = (now - ended).total_seconds() / 86400
     limit, soft = config.mlflow.max_run_age_days, config.mlflow.warn_run_age_days
     when = f"{days:.1f} days before {now:%Y-%m-%d}" if days >= 0 else f"after {now.isoformat(timespec='seconds')}"
-    text = f"run {run['run_id']} ended {ended.isoformat(timespec='seconds')}, {when}"
+    text = f"run {run.run_id} ended {ended.isoformat(timespec='seconds')}, {when}"
     if days > limit:
-        yield error(f"{text}: older than {limit:g} days (mlflow.max_run_age_days); retrain?", f"run {run['run_id']}")
+        yield error(f"{text}: older than {limit:g} days (mlflow.max_run_age_days); retrain?", f"run {run.run_id}")
     elif days > soft:
-        yield warning(f"{text}: older than {soft:g} days (mlflow.warn_run_age_days)", f"run {run['run_id']}")
+        yield warning(f"{text}: older than {soft:g} days (mlflow.warn_run_age_days)", f"run {run.run_id}")
     else:
-        yield ok(text, f"run {run['run_id']}")
+        yield ok(text, f"run {run.run_id}")
 
 
 @check("MON309", "mlflow", "run metrics")
@@ -191,11 +191,11 @@ def metrics_meet_thresholds(mlflow: State, config: Config) -> Iterator[Result]:
     run = mlflow.run.value
     passed = []
     for name, condition in sorted(thresholds.items()):
-        value = run["metrics"].get(name)
+        value = run.metrics.get(name)
         if value is None:
-            yield error(f"run {run['run_id']} logged no metric {name!r} (threshold {condition})", name)
+            yield error(f"run {run.run_id} logged no metric {name!r} (threshold {condition})", name)
         elif not conditions.holds(value, condition):
-            yield error(f"{name} = {value:.4g} fails {condition} (run {run['run_id']})", name)
+            yield error(f"{name} = {value:.4g} fails {condition} (run {run.run_id})", name)
         else:
             passed.append(f"{name} = {value:.4g} {condition}")
     if passed and len(passed) == len(thresholds):
@@ -203,14 +203,14 @@ def metrics_meet_thresholds(mlflow: State, config: Config) -> Iterator[Result]:
 
 
 @check("MON310", "mlflow", "served version")
-def served_version_matches_alias(version: Record, workspace: Workspace, config: Config) -> Iterator[Result]:
+def served_version_matches_alias(version: VersionRecord, workspace: Workspace, config: Config) -> Iterator[Result]:
     """the model name and version in the monitoring files, and the baseline's `run_id` where it has one, are the
     alias's version and its source run: another model, or production serving another version, is an error; a
     baseline for another version or run, a warning
     """
     registry = version
-    name, number = str(registry.get("name") or config.mlflow.model_name), str(registry["version"])
-    run_id, alias = str(registry.get("run_id") or ""), f"@{config.mlflow.model_alias}"
+    name, number = registry.name or str(config.mlflow.model_name), registry.version
+    run_id, alias = registry.run_id, f"@{config.mlflow.model_alias}"
     ws = workspace
     newest = ws.by_end[-1][1] if ws.by_end else None
     baseline = ws.baseline if ws.baseline is not None and ws.baseline.valid else None
