@@ -578,7 +578,18 @@ def test_mon106_checks_every_window_drift_judges(monitor: RunMonitor, workspace:
     assert found["subject"] == "windows/2026-11-20T110000Z.json"
     assert "describes model 'shapes-detector' version 2, the baseline 'shapes-detector' version 3" in found["message"]
     assert "(2 of the 3 window(s) checked): drift leaves them out" in found["message"]
-    assert finding(monitor("--windows", "1", "--ignore", "MON3"), "MON106")["severity"] == "ok"
+    ok = finding(monitor("--windows", "1", "--ignore", "MON3"), "MON106")
+    assert ok["severity"] == "ok"
+    assert "in the 1 window(s) checked (the newest and those drift judges)" in ok["message"]  # counted once
+
+
+def test_mon106_checks_the_newest_window_even_when_drift_judges_none(monitor: RunMonitor, workspace: Path) -> None:
+    """drift.since after every window leaves drift nothing to judge: MON106 still checks the newest."""
+    edit(workspace, "windows/2026-11-20T120000Z.json", lambda d: d["model"].update(version="2"))
+    r = monitor("--since", "2026-11-21T00:00:00Z", "--ignore", "MON3")
+    found = finding(r, "MON106")
+    assert found["severity"] == "warning", found
+    assert "(1 of the 1 window(s) checked)" in found["message"]
 
 
 def test_mon106_another_model_in_an_older_judged_window_is_an_error(monitor: RunMonitor, workspace: Path) -> None:
