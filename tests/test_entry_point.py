@@ -129,7 +129,7 @@ INJECTED_BUG = """
 from mlops.monitoring.checks.base import check
 
 @check("MON999", "files", "injected bug")
-def broken(ctx):
+def broken(config):
     raise RuntimeError("a bug")
 """
 

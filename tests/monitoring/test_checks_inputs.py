@@ -12,7 +12,7 @@ import pytest
 
 from mlops.monitoring import drift as drift_module
 from mlops.monitoring.checks import compute_check, run_checks, selected_checks
-from mlops.monitoring.checks.base import REGISTRY, Result, Unavailable
+from mlops.monitoring.checks.base import REGISTRY, Result, Unavailable, check
 from mlops.monitoring.checks.inputs import GIVEN, PROVIDERS, Inputs, known, needs
 from mlops.monitoring.config import Config, MlflowConfig, load_config
 from mlops.monitoring.mlflow.base import Answer, State
@@ -56,6 +56,9 @@ def test_a_parameter_naming_no_input_is_refused() -> None:
 
     with pytest.raises(TypeError, match="'alert', which is no input"):
         needs(typo)
+    with pytest.raises(TypeError, match="'alert', which is no input"):
+        check("MON998", "alerts", "typo")(typo)  # refused where it is registered, not mid-run
+    assert all(c.id != "MON998" for c in REGISTRY)
     with pytest.raises(TypeError, match="no input named alert"):
         Inputs(alert=1)
 

@@ -8,7 +8,6 @@ finding itself, so no check repeats a precondition and none can pass for want of
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,8 +71,9 @@ def check(id: str, family: str, title: str) -> Callable[[CheckFunc], CheckFunc]:
     def register(func: CheckFunc) -> CheckFunc:
         if any(c.id == id for c in REGISTRY):
             raise ValueError(f"duplicate check ID {id}")
-        needs = tuple(inspect.signature(func).parameters)
-        REGISTRY.append(Check(id=id, family=family, title=title, func=func, needs=needs))
+        from mlops.monitoring.checks.inputs import needs  # refuses a parameter that names no input, now
+
+        REGISTRY.append(Check(id=id, family=family, title=title, func=func, needs=needs(func)))
         return func
 
     return register
