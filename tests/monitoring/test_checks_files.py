@@ -522,6 +522,7 @@ def test_when_every_window_ends_in_the_future_freshness_is_an_error(monitor: Run
     found = finding(r, "MON105")
     assert found["severity"] == "error", found
     assert "no window has ended by 2026-11-19T12:00:00+00:00: all 6 end in the future" in found["message"]
+    assert found["subject"] == "windows/2026-11-20T120000Z.json"  # the newest: the file an annotation points at
     assert r.code == 1
 
 
@@ -597,6 +598,14 @@ def test_mon106_another_model_in_an_older_judged_window_is_an_error(monitor: Run
     r = monitor("--windows", "0", "--ignore", "MON3")
     assert_error(r, "MON106", "describes model 'other-detector' version 3", "windows/2026-11-20T090000Z.json")
     assert "(1 of the 6 window(s) checked)" in finding(r, "MON106")["message"]
+
+
+def test_mon106_names_the_newest_window_of_another_model(monitor: RunMonitor, workspace: Path) -> None:
+    for name in ("windows/2026-11-20T080000Z.json", "windows/2026-11-20T100000Z.json"):
+        edit(workspace, name, lambda d: d["model"].update(name="other-detector"))
+    found = finding(monitor("--windows", "0", "--ignore", "MON3"), "MON106")
+    assert (found["severity"], found["subject"]) == ("error", "windows/2026-11-20T100000Z.json")
+    assert "(2 of the 6 window(s) checked)" in found["message"]
 
 
 @pytest.mark.parametrize("missing", ["baseline", "windows"])
