@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -81,6 +82,14 @@ def workspace(tmp_path: Path) -> Path:
     dst = tmp_path / "ws"
     shutil.copytree(EXAMPLE / "workspace", dst)
     return dst
+
+
+@pytest.fixture
+def user_dir(tmp_path: Path) -> Path:
+    """A user's project folder outside the repository, holding a copy of the example workspace as ``ws``."""
+    folder = tmp_path / "project"
+    shutil.copytree(EXAMPLE / "workspace", folder / "ws")
+    return folder
 
 
 @pytest.fixture
@@ -232,3 +241,12 @@ def json_from(outcome: Outcome) -> dict[str, Any]:
     """The JSON report inside nox's stdout (nox logs its own lines on stderr)."""
     doc: dict[str, Any] = json.loads(outcome.out[outcome.out.index("{") :])
     return doc
+
+
+def in_threads(work: Callable[[int], object], count: int, *, timeout: float = 120) -> None:
+    """``work(0)`` ... ``work(count - 1)`` at once, one thread each; returns when all are done (or hung)."""
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)

@@ -8,7 +8,6 @@ folder, the exit codes are the monitor's own, signals end the run with 130 and n
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,21 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE, NoxMonitor, Outcome, json_from, snapshot
+from tests.conftest import NoxMonitor, Outcome, json_from, snapshot
 
 pytestmark = [pytest.mark.nox]
 
 WAIT = 120
 """Seconds a step may take before the test gives up: a hang guard, never a timing claim."""
 CANARY = "canary-Pa55w0rd-7f3e"
-
-
-@pytest.fixture
-def user_dir(tmp_path: Path) -> Path:
-    """A user's project folder outside the repository, holding a copy of the example workspace."""
-    folder = tmp_path / "project"
-    shutil.copytree(EXAMPLE / "workspace", folder / "ws")
-    return folder
 
 
 def header(outcome: Outcome) -> str:
@@ -138,7 +129,7 @@ INJECTED_BUG = """
 from mlops.monitoring.checks.base import check
 
 @check("MON999", "files", "injected bug")
-def broken(ctx):
+def broken(config):
     raise RuntimeError("a bug")
 """
 

@@ -13,5 +13,16 @@ them with the standard library, and `check-jsonschema --schemafile` accepts them
 
 from __future__ import annotations
 
-SCHEMAS = {"mlops.window": "window.v1", "mlops.baseline": "baseline.v1", "mlops.alerts": "alerts.v1"}
-"""Schema identifier written in each file -> the schema file (``schemas/<name>.schema.json``)."""
+SCHEMAS = {("mlops.window", 1): "window.v1", ("mlops.baseline", 1): "baseline.v1", ("mlops.alerts", 1): "alerts.v1"}
+"""(``schema``, ``schema_version``) written in each file -> its schema file (``schemas/<name>.schema.json``).
+A version 2 of a format is one more entry: readers accept every version listed, writers write CURRENT."""
+CURRENT = {"mlops.window": 1, "mlops.baseline": 1, "mlops.alerts": 1}
+"""The version of each format this code writes."""
+
+
+def schema_name(identifier: str, version: object = None) -> str | None:
+    """The schema file for a format's version (the current one by default); None for a version this code
+    does not know. A version that is not an integer is judged by the current schema, which names the key."""
+    if not isinstance(version, int) or isinstance(version, bool):
+        version = CURRENT[identifier]
+    return SCHEMAS.get((identifier, version))

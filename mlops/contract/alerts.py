@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mlops.contract import CURRENT
 from mlops.contract.timestamps import format_precise, require_aware
 from mlops.contract.writer import rewrite
 
@@ -94,7 +95,12 @@ def _update(
             return None
         if problem is not None:
             raise ValueError(f"{problem}; left as it is, since replacing it could lose alerts")
-        doc = current or {"schema": "mlops.alerts", "schema_version": 1, "generated_at": "", "alerts": []}
+        doc = current or {
+            "schema": "mlops.alerts",
+            "schema_version": CURRENT["mlops.alerts"],
+            "generated_at": "",
+            "alerts": [],
+        }
         if model is not None:
             doc["model"] = model
         edit(doc)

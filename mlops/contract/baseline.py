@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mlops.contract import CURRENT
 from mlops.contract.signals import Signals
 from mlops.contract.timestamps import format_precise, parse_timestamp, require_aware
 from mlops.contract.writer import rewrite
@@ -53,7 +54,7 @@ def write_baseline(
         model["run_id"] = run_id
     new = {
         "schema": "mlops.baseline",
-        "schema_version": 1,
+        "schema_version": CURRENT["mlops.baseline"],
         "model": model,
         "created_at": format_precise(when),
         "dataset": dataset,

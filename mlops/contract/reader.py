@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops.contract import SCHEMAS
+from mlops.contract import SCHEMAS, schema_name
 from mlops.contract.signals import rule_errors
 from mlops.contract.validate import validate
 
@@ -176,8 +176,13 @@ def load_document(path: Path, *, root: Path, shown: str, expect: str, max_bytes:
     if found != expect:
         hint = f"{json.dumps(found)[:60]}" if found is not None else "no 'schema' key"
         return Document(path=path, shown=shown, data=data, schema_errors=(f"/schema: expected {expect!r}, got {hint}",))
+    name = schema_name(expect, data.get("schema_version"))
+    if name is None:
+        known = ", ".join(str(v) for (i, v) in SCHEMAS if i == expect)
+        error = f"/schema_version: version {data['schema_version']} of {expect} is not one this code reads ({known})"
+        return Document(path=path, shown=shown, data=data, schema_errors=(error,))
     try:
-        errors = validate(data, SCHEMAS[expect])
+        errors = validate(data, name)
     except RecursionError:
         errors = ["/: nested too deeply"]
     rules = rule_errors(data["signals"]) if not errors and "signals" in data else []

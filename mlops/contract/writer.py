@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mlops.contract import SCHEMAS
+from mlops.contract import CURRENT, SCHEMAS
 from mlops.contract.reader import load_document
 from mlops.contract.signals import Signals, rule_errors
 from mlops.contract.timestamps import format_precise, require_aware
@@ -89,7 +89,7 @@ class WindowWriter:
             raise ValueError(f"the window would end ({format_precise(end)}) before it starts ({format_precise(start)})")
         doc = {
             "schema": "mlops.window",
-            "schema_version": 1,
+            "schema_version": CURRENT["mlops.window"],
             "model": self.model,
             "window": {"start": format_precise(start), "end": format_precise(end)},
             "generated_at": format_precise(datetime.now(UTC)),
@@ -134,8 +134,11 @@ def rewrite(
         new = change(current, problem)
         if new is None:
             return False
-        errors = validate(new, SCHEMAS[expect]) or (rule_errors(new["signals"]) if "signals" in new else [])
+        schema = SCHEMAS[expect, CURRENT[expect]]  # writers write the current version, never an older one
+        errors = validate(new, schema) or (rule_errors(new["signals"]) if "signals" in new else [])
         if errors:
-            raise ValueError(f"{path}: not written, the new content breaks {expect} v1: {'; '.join(errors[:3])}")
+            raise ValueError(
+                f"{path}: not written, the new content breaks {expect} v{CURRENT[expect]}: {'; '.join(errors[:3])}"
+            )
         write_atomic(path, json.dumps(new, indent=1) + "\n")
         return True

@@ -6,6 +6,10 @@ import math
 import operator
 import re
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mlops.core.config import ConfigError, kind
 
 CONDITION = re.compile(r"^\s*(>=|<=|==|>|<)\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)\s*$")
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -30,3 +34,14 @@ def holds(value: float, condition: str) -> bool:
     if parsed is None:
         raise ValueError(f"{condition!r} is not a condition like '>= 0.5'")
     return OPERATORS[parsed[0]](value, parsed[1])
+
+
+def mapping(key: str, value: Any, where: str, base: Path) -> dict[str, str]:
+    """A config key mapping metric names to conditions (the monitor's ``mlflow.metrics``, the trainer's
+    ``mlflow.gate``), checked as :class:`~mlops.core.config.Spec` checks its special keys."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ConfigError(f"{where}: {key!r} must map metric names to conditions like '>= 0.5', got {kind(value)}")
+    for name, condition in value.items():
+        if parse(condition) is None:
+            raise ConfigError(f"{where}: {key}.{name[:40]}: {kind(condition)} is not a condition like '>= 0.5'")
+    return {str(k): str(v) for k, v in value.items()}

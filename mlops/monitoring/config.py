@@ -15,13 +15,14 @@ from typing import Any
 from mlops.contract.timestamps import parse_timestamp
 from mlops.core import thresholds
 from mlops.core.config import ConfigError, Spec, Special, coerce, kind
+from mlops.monitoring.reporters import FORMATS
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "example" / "monitor.yaml"
 PATH_KEYS = ("workspace", "output", "mlflow.server_cert_path", "mlflow.client_cert_path")
 CHOICES = {
     "fail_on": ("warning", "error"),
-    "format": ("auto", "text", "json", "github"),
+    "format": FORMATS,
     "mlflow.client": ("auto", "rest", "filestore", "mlflow"),
 }
 ENV_KEYS = {
@@ -172,15 +173,6 @@ def _inside(key: str, value: Any, where: str, base: Path) -> str:
     return name
 
 
-def _thresholds(key: str, value: Any, where: str, base: Path) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise ConfigError(f"{where}: {key!r} must map metric names to conditions like '>= 0.5', got {kind(value)}")
-    for name, condition in value.items():
-        if thresholds.parse(condition) is None:
-            raise ConfigError(f"{where}: {key}.{name[:40]}: {kind(condition)} is not a condition like '>= 0.5'")
-    return dict(value)
-
-
 SPEC = Spec(
     DEFAULTS_FILE,
     env_keys=ENV_KEYS,
@@ -190,7 +182,7 @@ SPEC = Spec(
         "as_of": _as_of,
         "drift.since": _as_of,
         "mlflow.tracking_uri": _tracking_uri,
-        "mlflow.metrics": _thresholds,
+        "mlflow.metrics": thresholds.mapping,
         **{f"files.{name}": _inside for name in ("baseline", "alerts", "windows", "peers")},
         "files.warn_age_hours": _span(1, "hours"),
         "files.max_age_hours": _span(1, "hours"),

@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from mlops.core.cli import ExitCode
+
+__all__ = ["ExitCode", "Finding", "Link", "Report", "Severity"]
+
 
 class Severity(enum.IntEnum):
     """How much a finding matters; ``--fail-on`` compares against it."""
@@ -17,20 +21,6 @@ class Severity(enum.IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
-
-
-class ExitCode(enum.IntEnum):
-    """The monitor's exit status (documented in README.md#exit-codes).
-
-    OK: healthy, warnings allowed. FINDINGS: at least one finding at or above ``--fail-on``.
-    USAGE: bad command line or configuration, nothing was checked. INTERRUPTED: SIGINT/SIGTERM.
-    """
-
-    OK = 0
-    FINDINGS = 1
-    USAGE = 2
-    INTERNAL = 3
-    INTERRUPTED = 130
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,10 +69,6 @@ class Report:
         """(config, why) and (workspace, why), as the reports' headers show them."""
         config = self.config or "none, the defaults"
         return (config, self.config_source), (self.workspace, self.workspace_source)
-
-    @property
-    def worst(self) -> Severity:
-        return max((f.severity for f in self.findings), default=Severity.OK)
 
     def detailed(self) -> tuple[list[Finding], list[str]]:
         """The drift findings that carry numbers, and the union of their names in order: a reporter's table.

@@ -1,7 +1,8 @@
 """``python -m mlops.training [train|observe]``: the heavy session's entry point.
 
-Exit codes as the monitor's: 0 done, 2 bad input or configuration (nothing registered, no
-partial file), 130 interrupted (files are written atomically, so none is half-written).
+Exit codes as the monitor's (:class:`mlops.core.cli.ExitCode`): 0 done, 2 bad input or
+configuration (nothing registered, no partial file), 3 a bug (``MLOPS_DEBUG=1`` shows it), 130
+interrupted (files are written atomically, so none is half-written).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mlops.core.cli import ExitCode, internal_error, parse_sets
 from mlops.core.config import ConfigError, read_environment
-from mlops.core.redact import SECRET_VARIABLES, scrub
+from mlops.core.redact import hide_userinfo, scrub, secrets_in
 from mlops.training import config
 
 
@@ -34,14 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
-    import yaml
-
-    found: dict[str, Any] = {}
-    for item in args.set:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise ConfigError(f"command line: --set {item!r} must look like KEY=VALUE")
-        found[key] = yaml.safe_load(raw) if raw else None
+    found = parse_sets(args.set)
     for key in ("data", "model", "device", "workspace", "name", "epochs", "imgsz", "batch"):
         if (value := getattr(args, key)) is not None:
             found[key] = value
@@ -49,29 +44,40 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from mlops.training.pipeline import TrainError, iter_lines, observe, train
+    """Entry point; returns an :class:`ExitCode` value and never raises to the caller."""
+    secrets: list[str] = []
 
-    secret_names = [v for v in SECRET_VARIABLES if v != "MLFLOW_TRACKING_USERNAME"]
-    secrets = [os.environ.get(v, "") for v in secret_names]
-    args = build_parser().parse_args(argv)
+    def fail(code: ExitCode, message: str) -> int:
+        sys.stderr.write(hide_userinfo(scrub(f"mlops train: {message}\n", secrets)))
+        return int(code)
+
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage (exit 2) or help (exit 0)
+        return int(exc.code or 0)
     cwd = Path.cwd()
     try:
         env = read_environment(cwd, os.environ)  # the monitor's rule: real variables win over .env
-        secrets += [env.get(v, "") for v in secret_names]
+        secrets = secrets_in(env, sys.argv[1:] if argv is None else argv)
         # MLflow reads its own variables (credentials, timeouts) from the process environment.
         os.environ.update({k: v for k, v in env.items() if k not in os.environ})
         cfg = config.load(args.config, env=env, overrides=overrides(args), cwd=cwd)
-        if args.command == "observe":
-            if args.images is None:
-                raise TrainError("observe needs --images DIR")
-            print(f"mlops observe: window written to {observe(cfg, cwd, args.images)}")
-        else:
-            for line in iter_lines(train(cfg, cwd)):
-                print(f"mlops train: {line}")
-        return 0
-    except (ConfigError, TrainError) as exc:
-        sys.stderr.write(scrub(f"mlops train: {exc}\n", secrets))
-        return 2
+        from mlops.training.pipeline import TrainError, iter_lines, observe, train  # the heavy imports, last
+
+        try:
+            if args.command == "observe":
+                if args.images is None:
+                    raise TrainError("observe needs --images DIR")
+                print(f"mlops observe: window written to {observe(cfg, cwd, args.images)}")
+            else:
+                for line in iter_lines(train(cfg, cwd)):
+                    print(f"mlops train: {line}")
+        except TrainError as exc:
+            return fail(ExitCode.USAGE, str(exc))
+        return int(ExitCode.OK)
+    except ConfigError as exc:
+        return fail(ExitCode.USAGE, str(exc))
     except KeyboardInterrupt:
-        sys.stderr.write("mlops train: interrupted; no monitoring file was half-written\n")
-        return 130
+        return fail(ExitCode.INTERRUPTED, "interrupted; no monitoring file was half-written")
+    except Exception as exc:  # noqa: BLE001 - the last resort: exit 3 and one line, never a traceback
+        return fail(ExitCode.INTERNAL, internal_error(exc))

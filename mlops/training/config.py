@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.core import thresholds
-from mlops.core.config import ConfigError, Spec
+from mlops.core.config import Spec
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 ENV_KEYS = {
@@ -18,20 +18,11 @@ ENV_KEYS = {
 }
 
 
-def _gate(key: str, value: Any, where: str, base: Path) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise ConfigError(f"{where}: {key!r} must map metric names to conditions like '>= 0.5'")
-    for name, condition in value.items():
-        if thresholds.parse(condition) is None:
-            raise ConfigError(f"{where}: {key}.{name}: {condition!r} is not a condition like '>= 0.5'")
-    return {str(k): str(v) for k, v in value.items()}
-
-
 SPEC = Spec(
     DEFAULTS_FILE,
     env_keys=ENV_KEYS,
     path_keys=frozenset({"data", "project", "workspace"}),
-    special={"mlflow.gate": _gate},
+    special={"mlflow.gate": thresholds.mapping},
 )
 
 

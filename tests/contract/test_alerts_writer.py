@@ -17,7 +17,7 @@ from mlops.contract.baseline import NewerBaselineError, write_baseline
 from mlops.contract.reader import load_document
 from mlops.contract.signals import Signals
 from mlops.contract.timestamps import parse_timestamp
-from tests.conftest import ROOT
+from tests.conftest import ROOT, in_threads
 
 ALERTER = """
 import sys
@@ -80,11 +80,7 @@ def test_producers_in_processes_and_threads_lose_no_alert(tmp_path: Path) -> Non
         for i in range(30):
             add_alert(tmp_path, severity="info", title=f"t{n} {i}", source=f"t{n}")
 
-    threads = [threading.Thread(target=raise_alerts, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    in_threads(raise_alerts, 4)
     assert [proc.wait(timeout=120) for proc in procs] == [0] * 4
     alerts = read(tmp_path / "alerts.json", "mlops.alerts")["alerts"]
     titles = sorted(a["title"] for a in alerts)

@@ -21,7 +21,7 @@ from check_jsonschema.formats.implementations import validate_rfc3339  # type: i
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 
-from mlops.contract import SCHEMAS
+from mlops.contract import SCHEMAS, schema_name
 from mlops.contract import validate as validate_module
 from mlops.contract.validate import MAX_ERRORS, SCHEMA_DIR, SchemaError, load_schema, validate
 
@@ -64,7 +64,7 @@ VERSIONS += ("03", "10", 3, 3.5)
 
 
 def example_schema(path: Path) -> str:
-    return SCHEMAS[json.loads(path.read_text(encoding="utf-8"))["schema"]]
+    return str(schema_name(json.loads(path.read_text(encoding="utf-8"))["schema"]))
 
 
 @functools.cache

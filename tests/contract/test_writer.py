@@ -20,7 +20,7 @@ from mlops.contract.timestamps import parse_timestamp
 from mlops.contract.writer import WindowWriter
 from mlops.monitoring.config import load_config
 from mlops.monitoring.workspace import load_workspace
-from tests.conftest import ROOT, Outcome, finding
+from tests.conftest import ROOT, Outcome, finding, in_threads
 
 WRITER = """
 import sys
@@ -87,11 +87,7 @@ def test_writers_in_many_threads_lose_no_window(tmp_path: Path) -> None:
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=produce, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    in_threads(produce, 8)
     assert errors == []
     found = windows(tmp_path)
     assert len(found) == 8 * 40

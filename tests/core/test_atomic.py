@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mlops.core.atomic import locked, write_atomic, write_new
-from tests.conftest import ROOT
+from tests.conftest import ROOT, in_threads
 
 OLD = "old report\n"
 
@@ -212,11 +212,7 @@ def test_write_new_from_many_threads_one_name_exactly_one_wins(tmp_path: Path) -
         except FileExistsError:
             lost.append(n)
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    in_threads(write, 8, timeout=60)
     assert len(won) == 1 and len(lost) == 7
     assert target.read_text() == f"writer {won[0]}\n" * 1000
     assert temp_files(tmp_path, "w.json") == []
@@ -278,11 +274,7 @@ def test_locked_serialises_processes_and_threads(tmp_path: Path) -> None:
             with locked(target):
                 write_atomic(target, str(int(target.read_text()) + 1))
 
-    threads = [threading.Thread(target=bump) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    in_threads(lambda _: bump(), 4)
     assert [proc.wait(timeout=120) for proc in procs] == [0, 0, 0]
     assert target.read_text() == str(7 * 100)
     assert sorted(os.listdir(tmp_path)) == [".counter.lock", "counter"]  # the lock file is hidden from readers

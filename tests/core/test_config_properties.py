@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlops.core.config import MAX_NUMBER, SCIENTIFIC, ConfigError
-from mlops.monitoring.cli import build_parser, overrides_from
 from mlops.monitoring.config import CHOICES, ENV_KEYS, PATH_KEYS, SPAN_HOURS, Config, defaults, load_config
+from mlops.monitoring.options import build_parser, overrides_from
 
 EXAMPLES = settings(
     max_examples=1000, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

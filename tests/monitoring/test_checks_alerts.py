@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from mlops.monitoring.checks.alerts import recent_alerts
-from mlops.monitoring.checks.base import Context
+from mlops.monitoring.checks import compute_check
 from mlops.monitoring.config import AlertsConfig, load_config
 from mlops.monitoring.results import Severity
-from mlops.monitoring.workspace import load_workspace
 from tests.conftest import EXAMPLE_CONFIG, Outcome, finding, report
 
 RunMonitor = Callable[..., Outcome]
@@ -148,7 +146,7 @@ def test_a_window_reaching_past_year_one_does_not_overflow(
     """Config bounds cap alerts.window_hours, but MON201's arithmetic must not depend on them."""
     config = load_config(EXAMPLE_CONFIG, env={}, overrides={"workspace": str(workspace)}, cwd=workspace)
     config = replace(config, as_of=now, alerts=AlertsConfig(window_hours=hours))
-    (result,) = recent_alerts(Context(config=config, workspace=load_workspace(config), now=now))
+    (result,) = compute_check("MON201", config=config, now=now)
     assert result.severity is severity
     assert result.subject == "alerts.json"
 

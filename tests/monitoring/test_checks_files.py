@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from mlops.monitoring.checks import run_checks
-from mlops.monitoring.checks.base import Check, Context, Result
-from mlops.monitoring.checks.files import timestamps_not_in_future
+from mlops.monitoring.checks import compute_check, run_checks
+from mlops.monitoring.checks.base import Check, Result
+from mlops.monitoring.checks.inputs import Inputs
 from mlops.monitoring.config import load_config
 from mlops.monitoring.results import Severity
-from mlops.monitoring.workspace import load_workspace
+from mlops.monitoring.workspace import Workspace
 from tests.conftest import EXAMPLE_CONFIG, ROOT, Outcome, finding, report, snapshot
 
 RunMonitor = Callable[..., Outcome]
@@ -448,13 +448,14 @@ def test_a_check_that_looked_at_no_file_says_skipped_not_ok(
 def test_a_check_that_yields_nothing_is_reported_as_skipped(workspace: Path) -> None:
     """The runner's fallback for a silent check: a check that said nothing has checked nothing."""
 
-    def silent(ctx: Context) -> Iterator[Result]:
+    def silent(workspace: Workspace) -> Iterator[Result]:
         """A check with nothing to say."""
         yield from ()
 
     config = load_config(EXAMPLE_CONFIG, env={}, overrides={"workspace": str(workspace)}, cwd=workspace)
-    ctx = Context(config=config, workspace=load_workspace(config), now=datetime(2026, 11, 20, 12, 5, tzinfo=UTC))
-    (found,) = run_checks(ctx, [Check(id="MON999", family="files", title="silent", func=silent)])
+    inputs = Inputs(config=config, now=datetime(2026, 11, 20, 12, 5, tzinfo=UTC))
+    chk = Check(id="MON999", family="files", title="silent", func=silent, needs=("workspace",))
+    (found,) = run_checks(inputs, [chk])
     assert found.severity is Severity.INFO
     assert found.message.startswith("skipped: ")
 
@@ -470,7 +471,7 @@ def test_timestamps_near_the_ends_of_time_do_not_overflow(workspace: Path, now: 
     """Config bounds keep as_of away from year 1 and 9999, but MON104's arithmetic must not depend on them."""
     config = load_config(EXAMPLE_CONFIG, env={}, overrides={"workspace": str(workspace)}, cwd=workspace)
     config = replace(config, as_of=now)
-    results = list(timestamps_not_in_future(Context(config=config, workspace=load_workspace(config), now=now)))
+    results = compute_check("MON104", config=config, now=now)
     assert results
     assert any(r.severity is Severity.ERROR and "is in the future" in r.message for r in results) is in_future
     assert all(r.severity is Severity.OK for r in results) is not in_future
@@ -521,6 +522,7 @@ def test_when_every_window_ends_in_the_future_freshness_is_an_error(monitor: Run
     found = finding(r, "MON105")
     assert found["severity"] == "error", found
     assert "no window has ended by 2026-11-19T12:00:00+00:00: all 6 end in the future" in found["message"]
+    assert found["subject"] == "windows/2026-11-20T120000Z.json"  # the newest: the file an annotation points at
     assert r.code == 1
 
 
@@ -577,7 +579,18 @@ def test_mon106_checks_every_window_drift_judges(monitor: RunMonitor, workspace:
     assert found["subject"] == "windows/2026-11-20T110000Z.json"
     assert "describes model 'shapes-detector' version 2, the baseline 'shapes-detector' version 3" in found["message"]
     assert "(2 of the 3 window(s) checked): drift leaves them out" in found["message"]
-    assert finding(monitor("--windows", "1", "--ignore", "MON3"), "MON106")["severity"] == "ok"
+    ok = finding(monitor("--windows", "1", "--ignore", "MON3"), "MON106")
+    assert ok["severity"] == "ok"
+    assert "in the 1 window(s) checked (the newest and those drift judges)" in ok["message"]  # counted once
+
+
+def test_mon106_checks_the_newest_window_even_when_drift_judges_none(monitor: RunMonitor, workspace: Path) -> None:
+    """drift.since after every window leaves drift nothing to judge: MON106 still checks the newest."""
+    edit(workspace, "windows/2026-11-20T120000Z.json", lambda d: d["model"].update(version="2"))
+    r = monitor("--since", "2026-11-21T00:00:00Z", "--ignore", "MON3")
+    found = finding(r, "MON106")
+    assert found["severity"] == "warning", found
+    assert "(1 of the 1 window(s) checked)" in found["message"]
 
 
 def test_mon106_another_model_in_an_older_judged_window_is_an_error(monitor: RunMonitor, workspace: Path) -> None:
@@ -585,6 +598,14 @@ def test_mon106_another_model_in_an_older_judged_window_is_an_error(monitor: Run
     r = monitor("--windows", "0", "--ignore", "MON3")
     assert_error(r, "MON106", "describes model 'other-detector' version 3", "windows/2026-11-20T090000Z.json")
     assert "(1 of the 6 window(s) checked)" in finding(r, "MON106")["message"]
+
+
+def test_mon106_names_the_newest_window_of_another_model(monitor: RunMonitor, workspace: Path) -> None:
+    for name in ("windows/2026-11-20T080000Z.json", "windows/2026-11-20T100000Z.json"):
+        edit(workspace, name, lambda d: d["model"].update(name="other-detector"))
+    found = finding(monitor("--windows", "0", "--ignore", "MON3"), "MON106")
+    assert (found["severity"], found["subject"]) == ("error", "windows/2026-11-20T100000Z.json")
+    assert "(2 of the 6 window(s) checked)" in found["message"]
 
 
 @pytest.mark.parametrize("missing", ["baseline", "windows"])

@@ -5,28 +5,19 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE, NoxMonitor, Outcome, json_from
+from tests.conftest import NoxMonitor, Outcome, json_from
 
 pytestmark = [pytest.mark.nox]
 
 AS_OF = "2026-11-20T12:05:00Z"
 NEWEST = "windows/2026-11-20T120000Z.json"
 CHAMPION_RUN = "aca30a5b17ac44a894bc7fc0d4b7a1c6"
-
-
-@pytest.fixture
-def user_dir(tmp_path: Path) -> Path:
-    """A user's project folder outside the repository, holding a copy of the example workspace as ``ws``."""
-    folder = tmp_path / "project"
-    shutil.copytree(EXAMPLE / "workspace", folder / "ws")
-    return folder
 
 
 def edit(folder: Path, name: str, change: Callable[[dict[str, Any]], object]) -> None:

@@ -112,7 +112,7 @@ def test_outputs_and_summary_are_appended_to_githubs_files(tmp_path: Path) -> No
     summary_file, output_file = tmp_path / "summary.md", tmp_path / "output"
     summary_file.write_text("earlier step\n")
     report = make([f("MON102", Severity.ERROR, "e", "x.json"), f("MON105", Severity.WARNING, "w")])
-    github.publish(report, summary_path=str(summary_file), output_path=str(output_file), clean=str)
+    github.append_files(report, summary_path=str(summary_file), output_path=str(output_file), clean=str)
     assert summary_file.read_text().startswith("earlier step\n## mlops monitor: ❌ failed")
     outputs = dict(line.split("=", 1) for line in output_file.read_text().splitlines())
     assert outputs == {"status": "failed", "exit-code": "1", "ok": "0", "info": "0", "warning": "1", "error": "1"}

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from mlops.monitoring.reporters import REPORTER_BY_NAME, choose, json_report, text
+from mlops.monitoring.config import CHOICES
+from mlops.monitoring.options import build_parser
+from mlops.monitoring.reporters import FORMATS, REPORTERS, json_report, resolve, text
 from mlops.monitoring.results import ExitCode, Finding, Report, Severity
 
 FINDINGS = (
@@ -70,10 +72,10 @@ def rendered_json(report: Report) -> dict[str, Any]:
     return doc
 
 
-@pytest.mark.parametrize("name", sorted(REPORTER_BY_NAME))
+@pytest.mark.parametrize("name", sorted(REPORTERS))
 def test_every_finding_id_and_message_is_rendered(name: str) -> None:
     """A reporter that drops or mangles a finding hides exactly the problem the run found."""
-    out = REPORTER_BY_NAME[name](make_report())
+    out = REPORTERS[name].render(make_report())
     for f in FINDINGS:
         assert f.check in out
         expected = f.message if name in ("text", "github") else json.dumps(f.message, ensure_ascii=False)
@@ -152,10 +154,10 @@ def test_json_round_trips_the_report(exit_code: ExitCode, status: str) -> None:
     assert rebuilt == report.findings
 
 
-@pytest.mark.parametrize("name", sorted(REPORTER_BY_NAME))
+@pytest.mark.parametrize("name", sorted(REPORTERS))
 def test_an_empty_report_renders(name: str) -> None:
     """--select with nothing matching yields no findings; rendering must still work."""
-    out = REPORTER_BY_NAME[name](make_report((), exit_code=ExitCode.OK))
+    out = REPORTERS[name].render(make_report((), exit_code=ExitCode.OK))
     if name == "json":
         doc = json.loads(out)
         assert doc["findings"] == []
@@ -166,6 +168,18 @@ def test_an_empty_report_renders(name: str) -> None:
 
 
 def test_auto_is_text_and_names_map_to_their_reporters() -> None:
-    assert choose("auto") is text.render
-    assert choose("text") is text.render
-    assert choose("json") is json_report.render
+    report = make_report()
+    assert resolve("auto", {}).render(report) == text.render(report)
+    assert resolve("auto", {"GITHUB_ACTIONS": "true"}).name == "github"
+    assert resolve("text", {"GITHUB_ACTIONS": "true"}).render(report) == text.render(report)
+    assert resolve("json", {}).render(report) == json_report.render(report)
+
+
+def test_the_formats_are_the_registry_s_names_everywhere() -> None:
+    """``--format``'s choices and the config's ``format`` key come from one registry: a new reporter is a
+    choice in both, and a name nowhere registered is in neither."""
+    assert ("auto", *REPORTERS) == FORMATS
+    assert CHOICES["format"] == FORMATS
+    (action,) = [a for a in build_parser()._actions if a.dest == "format"]
+    assert tuple(action.choices or ()) == FORMATS
+    assert all(name == reporter.name for name, reporter in REPORTERS.items())

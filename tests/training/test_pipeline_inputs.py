@@ -125,3 +125,48 @@ def test_the_cli_reads_dotenv_as_the_monitor_does_and_never_prints_its_secrets(
     assert os.environ["MLFLOW_EXPERIMENT_NAME"] == "from-the-environment"
     assert os.environ["MLOPS_MODEL_NAME"] == "from-dotenv"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "epochs=["], "command line: --set 'epochs': value is not valid YAML"),
+        (["--set", "epochs"], "command line: --set 'epochs' must look like KEY=VALUE"),
+        (["--set", "=3"], "command line: --set '=3' must look like KEY=VALUE"),
+    ],
+)
+def test_bad_set_values_are_one_sentence_and_exit_2_as_in_the_monitor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    """The trainer's --set parsing is the monitor's (mlops.core.cli.parse_sets): it printed a YAML traceback."""
+    from mlops.monitoring.cli import main as monitor
+    from mlops.training.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err == f"mlops train: {message}\n"
+    assert monitor(["--example", *args]) == 2
+    assert capsys.readouterr().err == f"mlops monitor: {message}\n"
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_a_bug_in_the_trainer_is_exit_3_without_its_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug (here: the config loader raising something no code expects) is exit 3, named by its kind
+    only, as in the monitor; MLOPS_DEBUG=1 lets the traceback through."""
+    from mlops.training import cli
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("text that could hold anything")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLOPS_DEBUG", raising=False)
+    monkeypatch.setattr(config, "load", broken)  # the module the CLI calls through
+    assert cli.main([]) == 3
+    err = capsys.readouterr().err
+    assert err == "mlops train: internal error (ZeroDivisionError); rerun with MLOPS_DEBUG=1 for details\n"
+    monkeypatch.setenv("MLOPS_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.main([])

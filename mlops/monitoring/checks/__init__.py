@@ -12,9 +12,12 @@ MON5   peers' reports: Evidently, Great Expectations (peers.py)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from mlops.monitoring.checks import alerts, drift, files, mlflow, peers  # noqa: F401  (registers the checks)
-from mlops.monitoring.checks.base import REGISTRY, Check, Context, Result
+from mlops.monitoring.checks.base import REGISTRY, Check, Result
+from mlops.monitoring.checks.inputs import Inputs
 from mlops.monitoring.results import Finding, Severity
 
 
@@ -28,10 +31,12 @@ def selected_checks(select: Sequence[str], ignore: Sequence[str]) -> list[Check]
     return sorted((c for c in REGISTRY if is_allowed(c.id, select, ignore)), key=lambda c: c.id)
 
 
-def run_checks(ctx: Context, checks: Sequence[Check]) -> list[Finding]:
+def run_checks(inputs: Inputs, checks: Sequence[Check]) -> list[Finding]:
+    """Each check on its inputs, or the finding that says which input it lacked."""
     findings: list[Finding] = []
     for chk in checks:
-        results = list(chk.func(ctx))
+        args = inputs.arguments(chk.needs)
+        results = [args.result()] if not isinstance(args, dict) else list(chk.func(**args))
         if not results:
             results = [Result(Severity.INFO, "skipped: nothing to check")]  # never a silent pass
         findings.extend(
@@ -47,3 +52,20 @@ def run_checks(ctx: Context, checks: Sequence[Check]) -> list[Finding]:
             for r in results
         )
     return findings
+
+
+def compute_check(check_id: str, **given: Any) -> list[Finding]:
+    """One check's findings on the inputs given (``config``, ``now``, ``alerts``...): a test needs no
+    config file and no workspace copy. ``config`` defaults to the defaults, ``now`` to now; every other
+    input the check needs is derived from those, as in a run."""
+    from pathlib import Path
+
+    from mlops.monitoring.config import load_config
+
+    chosen = [c for c in REGISTRY if c.id == check_id]
+    if not chosen:
+        raise KeyError(f"no check {check_id!r}")
+    given.setdefault("now", datetime.now(UTC))
+    if "config" not in given:
+        given["config"] = load_config(None, env={}, overrides={}, cwd=Path.cwd())
+    return run_checks(Inputs(**given), chosen)

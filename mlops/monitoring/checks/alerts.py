@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 
+from mlops.contract.reader import Document
 from mlops.contract.timestamps import parse_timestamp
-from mlops.monitoring.checks.base import Context, Result, check, counts_as_now, error, info, ok, shifted, span, warning
+from mlops.monitoring.checks.base import Result, check, error, ok, shifted, skipped, span, warning
+from mlops.monitoring.config import Config
 
 
 @check("MON201", "alerts", "recent alerts")
-def recent_alerts(ctx: Context) -> Iterator[Result]:
+def recent_alerts(alerts: Document, now: datetime, counts_as_now: datetime, config: Config) -> Iterator[Result]:
     """alerts raised within `alerts.window_hours` (24) before the judging time, or up to the clock-skew tolerance after
     it, by severity; a critical one fails the run
     """
-    doc = ctx.workspace.alerts
-    if doc is None or not doc.valid:
-        yield info("skipped: no valid alerts file (see MON101-MON103)")
-        return
-    hours = ctx.config.alerts.window_hours
-    since, until = shifted(ctx.now, hours=-hours), counts_as_now(ctx)  # a clock a little ahead still counts
+    doc, hours = alerts, config.alerts.window_hours
+    since, until = shifted(now, hours=-hours), counts_as_now  # a clock a little ahead still counts
     raised = [(parse_timestamp(a["raised_at"]), a) for a in doc.data["alerts"]]
     recent = [a for t, a in raised if t is not None and since < t <= until]
     ahead = sum(1 for t, _ in raised if t is not None and t > until)
@@ -39,27 +38,24 @@ def recent_alerts(ctx: Context) -> Iterator[Result]:
 
 
 @check("MON202", "alerts", "alerts freshness")
-def alerts_fresh(ctx: Context) -> Iterator[Result]:
+def alerts_fresh(alerts: Document, now: datetime, counts_as_now: datetime, config: Config) -> Iterator[Result]:
     """the alerts file's `generated_at` is at most `alerts.max_age_hours` (26) old: an older one means a dead alert
     producer (error); producers rewrite it (`touch_alerts`) even with no alert
     """
-    doc = ctx.workspace.alerts
-    if doc is None or not doc.valid:
-        yield info("skipped: no valid alerts file (see MON101-MON103)")
-        return
+    doc = alerts
     generated = parse_timestamp(doc.data["generated_at"])
     if generated is None:  # a valid file always parses; kept so that nothing unjudged reads as ok
-        yield info("skipped: generated_at cannot be read (MON103)")
+        yield skipped("generated_at cannot be read (MON103)")
         return
-    limit = ctx.config.alerts.max_age_hours
-    if generated > counts_as_now(ctx):
+    limit = config.alerts.max_age_hours
+    if generated > counts_as_now:
         yield error(
             f"{doc.shown}: generated_at = {generated.isoformat()} is in the future (MON104): its age cannot be "
             "judged; is the alert producer's clock right?",
             doc.shown,
         )
         return
-    age_h = max(0.0, (ctx.now - generated).total_seconds() / 3600)  # within the tolerance, ahead counts as now
+    age_h = max(0.0, (now - generated).total_seconds() / 3600)  # within the tolerance, ahead counts as now
     text = f"{doc.shown} was generated {span(age_h)} ago"
     if age_h > limit:
         yield error(

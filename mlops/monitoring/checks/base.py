@@ -1,27 +1,18 @@
-"""The check protocol: small declarative units with stable IDs that never print or exit."""
+"""The check protocol: small declarative units with stable IDs that never print or exit.
+
+A check is a function whose parameters name the inputs it needs (``config``, ``alerts``, ``mlflow``...,
+listed in :mod:`mlops.monitoring.checks.inputs`), as pytest's fixtures and repo-review's are. The
+runner computes each input once per run; when one cannot be had, it writes the check's "skipped: <why>"
+finding itself, so no check repeats a precondition and none can pass for want of input.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mlops.monitoring.config import Config
-from mlops.monitoring.mlflow.base import State
 from mlops.monitoring.results import Severity
-from mlops.monitoring.workspace import Workspace
-
-
-@dataclass(frozen=True, kw_only=True)
-class Context:
-    """Already-parsed input shared by every check."""
-
-    config: Config
-    workspace: Workspace
-    now: datetime
-    env: dict[str, str] = field(default_factory=dict)
-    mlflow: State | None = None
-    """What MLflow answered, gathered before the checks run; None when MLflow is not configured."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +26,24 @@ class Result:
     """Named numbers behind the message (a statistic, its p-value) for reporters' tables."""
 
 
-CheckFunc = Callable[[Context], Iterable[Result]]
+@dataclass(frozen=True)
+class Unavailable:
+    """An input this run cannot provide, and why: what the runner writes for every check that needs it.
+
+    Most are "skipped: <why>" (info); an input that exists but is broken (windows whose histograms
+    cannot be summed) is an error for each check that needed it.
+    """
+
+    reason: str
+    severity: Severity = Severity.INFO
+
+    def result(self) -> Result:
+        if self.severity is Severity.INFO:
+            return Result(Severity.INFO, f"skipped: {self.reason}")
+        return Result(self.severity, self.reason)
+
+
+CheckFunc = Callable[..., Iterable[Result]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +52,8 @@ class Check:
     family: str
     title: str
     func: CheckFunc
+    needs: tuple[str, ...] = ()
+    """The inputs the check's parameters name, in order: the first one missing decides its "skipped"."""
 
     @property
     def description(self) -> str:
@@ -61,7 +71,9 @@ def check(id: str, family: str, title: str) -> Callable[[CheckFunc], CheckFunc]:
     def register(func: CheckFunc) -> CheckFunc:
         if any(c.id == id for c in REGISTRY):
             raise ValueError(f"duplicate check ID {id}")
-        REGISTRY.append(Check(id=id, family=family, title=title, func=func))
+        from mlops.monitoring.checks.inputs import needs  # refuses a parameter that names no input, now
+
+        REGISTRY.append(Check(id=id, family=family, title=title, func=func, needs=needs(func)))
         return func
 
     return register
@@ -83,11 +95,9 @@ def error(message: str, subject: str = "") -> Result:
     return Result(Severity.ERROR, message, subject)
 
 
-def counts_as_now(ctx: Context) -> datetime:
-    """The latest time that still counts as now: ``now`` plus the clock-skew tolerance
-    (``files.future_tolerance_seconds``). A producer whose clock runs a little ahead is not wrong, and
-    its alert is not ignored; a time beyond this is a MON104 error and is never judged as fresh."""
-    return shifted(ctx.now, seconds=ctx.config.files.future_tolerance_seconds)
+def skipped(why: str) -> Result:
+    """A check with its inputs but nothing to judge in them (no threshold configured, say) says so."""
+    return Result(Severity.INFO, f"skipped: {why}")
 
 
 def span(hours: float) -> str:

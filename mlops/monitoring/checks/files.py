@@ -7,8 +7,9 @@ from datetime import datetime
 
 from mlops.contract.reader import Document
 from mlops.contract.timestamps import parse_timestamp
-from mlops.monitoring.checks.base import Context, Result, check, counts_as_now, error, info, ok, span, warning
-from mlops.monitoring.workspace import model_of
+from mlops.monitoring.checks.base import Result, check, error, ok, span, warning
+from mlops.monitoring.config import Config
+from mlops.monitoring.workspace import Workspace, model_of
 
 TIMESTAMP_KEYS = {
     "mlops.window": (("window", "start"), ("window", "end"), ("generated_at",)),
@@ -18,9 +19,9 @@ TIMESTAMP_KEYS = {
 
 
 @check("MON100", "files", "workspace")
-def workspace_readable(ctx: Context) -> Iterator[Result]:
+def workspace_readable(workspace: Workspace) -> Iterator[Result]:
     """the monitoring workspace is a readable folder"""
-    ws = ctx.workspace
+    ws = workspace
     if ws.problem:
         yield error(ws.problem, str(ws.root or ""))
     else:
@@ -28,12 +29,9 @@ def workspace_readable(ctx: Context) -> Iterator[Result]:
 
 
 @check("MON101", "files", "required files")
-def required_files(ctx: Context) -> Iterator[Result]:
+def required_files(readable: Workspace) -> Iterator[Result]:
     """the baseline, the alerts file and at least one production window are present"""
-    ws = ctx.workspace
-    if ws.problem:
-        yield info("skipped: the workspace cannot be read (MON100)")
-        return
+    ws = readable
     for name, why in ws.missing:
         yield error(f"{name} {why}", name)
     if not ws.missing:
@@ -41,12 +39,9 @@ def required_files(ctx: Context) -> Iterator[Result]:
 
 
 @check("MON102", "files", "readable JSON")
-def files_parse(ctx: Context) -> Iterator[Result]:
+def files_parse(documents: list[Document]) -> Iterator[Result]:
     """each monitoring file is a bounded, regular, UTF-8 JSON file"""
-    docs = ctx.workspace.documents()
-    if not docs:
-        yield _skipped(ctx, "no monitoring file to read (MON101)")
-        return
+    docs = documents
     broken = [d for d in docs if d.error]
     for doc in broken:
         yield error(doc.error or "", doc.shown)
@@ -55,12 +50,9 @@ def files_parse(ctx: Context) -> Iterator[Result]:
 
 
 @check("MON103", "files", "data contract")
-def files_match_schema(ctx: Context) -> Iterator[Result]:
+def files_match_schema(parsed: list[Document]) -> Iterator[Result]:
     """each file matches its versioned schema ([the data contract](docs/data-contract.md))"""
-    docs = [d for d in ctx.workspace.documents() if d.error is None]
-    if not docs:
-        yield _skipped(ctx, "no file parses as JSON (MON102)")
-        return
+    docs = parsed
     for doc in docs:
         if doc.schema_errors:
             yield error(f"{doc.shown} does not match its schema: {_first(doc.schema_errors)}", doc.shown)
@@ -71,16 +63,11 @@ def files_match_schema(ctx: Context) -> Iterator[Result]:
 
 
 @check("MON104", "files", "timestamps")
-def timestamps_not_in_future(ctx: Context) -> Iterator[Result]:
+def timestamps_not_in_future(valid: list[Document], counts_as_now: datetime, config: Config) -> Iterator[Result]:
     """no timestamp inside a file (alerts' `raised_at` included) lies more than `files.future_tolerance_seconds` (300)
     after the judging time, each named by file and key; no window ends before it starts (`end == start` is allowed)
     """
-    limit = counts_as_now(ctx)
-    tolerance = ctx.config.files.future_tolerance_seconds
-    valid = [d for d in ctx.workspace.documents() if d.valid]
-    if not valid:
-        yield _skipped(ctx, "no file matches its schema (MON103)")
-        return
+    limit, tolerance = counts_as_now, config.files.future_tolerance_seconds
     bad = 0
     for doc in valid:
         for key, stamp in _timestamps(doc):
@@ -101,30 +88,27 @@ def timestamps_not_in_future(ctx: Context) -> Iterator[Result]:
 
 
 @check("MON105", "files", "freshness")
-def newest_window_fresh(ctx: Context) -> Iterator[Result]:
+def newest_window_fresh(
+    ended: tuple[tuple[datetime, Document], ...], now: datetime, counts_as_now: datetime, config: Config
+) -> Iterator[Result]:
     """the newest production window not in the future ended recently, by the time *inside* the file (a checkout resets
     mtimes): a warning past `files.warn_age_hours` (6), an error past `files.max_age_hours` (26), a limit itself
     still on the lenient side; a window ending in the future is never fresh
     """
-    ended = ctx.workspace.by_end
-    if not ended:
-        yield info("skipped: no valid window file to judge")
-        return
-    limit = counts_as_now(ctx)
-    past = [(end, doc) for end, doc in ended if end <= limit]
+    past = [(end, doc) for end, doc in ended if end <= counts_as_now]
     ahead = len(ended) - len(past)
     if not past:
         yield error(
-            f"no window has ended by {ctx.now.isoformat()}: all {ahead} end in the future (MON104), so freshness "
+            f"no window has ended by {now.isoformat()}: all {ahead} end in the future (MON104), so freshness "
             "cannot be judged: is the producer's clock right, and is it running?",
             ended[-1][1].shown,
         )
         return
     end, doc = past[-1]
-    age_h = max(0.0, (ctx.now - end).total_seconds() / 3600)  # within the tolerance, ahead counts as now
-    files = ctx.config.files
-    text = f"newest window {doc.shown} ended {span(age_h)} ago" if end <= ctx.now else (
-        f"newest window {doc.shown} ends {(end - ctx.now).total_seconds():g} s after the judging time, "
+    age_h = max(0.0, (now - end).total_seconds() / 3600)  # within the tolerance, ahead counts as now
+    files = config.files
+    text = f"newest window {doc.shown} ended {span(age_h)} ago" if end <= now else (
+        f"newest window {doc.shown} ends {(end - now).total_seconds():g} s after the judging time, "
         "within the clock-skew tolerance: counted as now"
     )  # fmt: skip
     if ahead:
@@ -138,20 +122,15 @@ def newest_window_fresh(ctx: Context) -> Iterator[Result]:
 
 
 @check("MON106", "files", "model consistency")
-def same_model_everywhere(ctx: Context) -> Iterator[Result]:
+def same_model_everywhere(
+    baseline: Document, ended: tuple[tuple[datetime, Document], ...], workspace: Workspace
+) -> Iterator[Result]:
     """the newest window and every window drift judges (`--windows N`) describe the model the baseline was computed
     for: another model is an error, another version a warning, and drift leaves them out
     """
-    ws = ctx.workspace
-    if ws.baseline is None or not ws.baseline.valid:
-        yield info("skipped: no valid baseline")
-        return
-    if not ws.by_end:
-        yield info("skipped: no valid window file")
-        return
-    name, version = model_of(ws.baseline)
-    checked = ws.judged
-    newest = ws.by_end[-1][1]
+    name, version = model_of(baseline)
+    checked = workspace.judged
+    newest = ended[-1][1]
     if not any(d is newest for d in checked):
         checked.append(newest)
     others: dict[tuple[str, str], list[Document]] = {}
@@ -173,15 +152,6 @@ def same_model_everywhere(ctx: Context) -> Iterator[Result]:
             "(the newest and those drift judges)",
             newest.shown,
         )
-
-
-def _skipped(ctx: Context, why: str) -> Result:
-    """A per-file check that looked at no file says so: having nothing to judge must never read as a pass."""
-    if ctx.workspace.problem:
-        return info("skipped: the workspace cannot be read (MON100)")
-    if not ctx.workspace.documents():
-        return info("skipped: no monitoring file to read (MON101)")
-    return info(f"skipped: {why}")
 
 
 def _timestamps(doc: Document) -> Iterator[tuple[str, datetime | None]]:

@@ -13,52 +13,19 @@ from urllib.parse import urlsplit
 from mlops.contract.reader import Document
 from mlops.core import thresholds as conditions
 from mlops.core.redact import BARE_URIS, safe_uri
-from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
-from mlops.monitoring.mlflow.base import Answer, NotFound
-from mlops.monitoring.workspace import model_of
-
-DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
-"""MLflow's SQLAlchemy stores: the slim env has no SQLAlchemy, and opening one may create or migrate its tables."""
-KNOWN_SCHEMES = ("http", "https", "file", "databricks", "databricks-uc", "uc", *DATABASE_SCHEMES)
-REGISTRY_ONLY = ("databricks-uc", "uc")
-"""Unity Catalog model registry URIs, which MLflow refuses as tracking URIs."""
-
-
-def uri_problem(uri: str) -> str | None:
-    """Why a tracking URI cannot be used, or None. Shared by MON301 and the gathering step."""
-    if uri.split(":", 1)[0] in REGISTRY_ONLY:
-        return (
-            f"MLflow tracking URI {safe_uri(uri)} is a Unity Catalog model registry URI, which MLflow refuses "
-            "as a tracking URI: use databricks (or databricks://PROFILE)"
-        )
-    if uri in BARE_URIS:
-        return None
-    try:
-        parts = urlsplit(uri)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError:
-        return f"MLflow tracking URI {safe_uri(uri)} cannot be parsed (bad host or port)"
-    scheme = parts.scheme.split("+")[0]
-    if scheme not in KNOWN_SCHEMES:
-        return f"MLflow tracking URI {safe_uri(uri)}: unknown scheme {parts.scheme!r}"
-    if scheme in ("http", "https") and not parts.hostname:
-        return f"MLflow tracking URI {safe_uri(uri)} names no host: write {scheme}://HOST:PORT"
-    if scheme in DATABASE_SCHEMES:
-        return (
-            f"MLflow tracking URI {safe_uri(uri)} is a database: the slim monitor cannot open a database-backed "
-            "store directly (it reads MLflow without SQLAlchemy and never creates or migrates tables); "
-            "serve it with `mlflow server --backend-store-uri <this URI>` and point MLFLOW_TRACKING_URI "
-            "at that server over http(s)"
-        )
-    return None
+from mlops.monitoring.checks.base import Result, check, error, ok, skipped, warning
+from mlops.monitoring.config import Config
+from mlops.monitoring.mlflow.base import Answer, NotFound, RunRecord, State, VersionRecord
+from mlops.monitoring.mlflow.uri import uri_problem
+from mlops.monitoring.workspace import Workspace, model_of
 
 
 @check("MON301", "mlflow", "tracking URI")
-def tracking_uri_configured(ctx: Context) -> Iterator[Result]:
+def tracking_uri_configured(config: Config) -> Iterator[Result]:
     """`MLFLOW_TRACKING_URI` is set, well formed (http(s) with a host), usable by the slim monitor (no database or
     Unity Catalog URI), and keeps credentials out of the URI
     """
-    uri = ctx.config.mlflow.tracking_uri
+    uri = config.mlflow.tracking_uri
     if not uri:
         yield warning(
             "MLflow is not configured: set MLFLOW_TRACKING_URI (or mlflow.tracking_uri, or --tracking-uri); "
@@ -78,24 +45,19 @@ def tracking_uri_configured(ctx: Context) -> Iterator[Result]:
         yield ok(f"MLflow tracking URI is {shown}", shown)
 
 
-NOT_GATHERED = info("skipped: MLflow is not configured or its URI is unusable (MON301)")
-
-
 def _failed(answer: Answer, what: str, subject: str) -> Result | None:
     """The finding for an answer that did not come, or None when there is a value to judge."""
     if not answer.asked:
-        return info(f"skipped: {what} was not asked (an earlier MLflow check failed or it is not configured)")
+        return skipped(f"{what} was not asked (an earlier MLflow check failed or it is not configured)")
     if answer.error is not None:
         return error(str(answer.error), subject)
     return None
 
 
 @check("MON302", "mlflow", "server")
-def server_healthy(ctx: Context) -> Iterator[Result]:
+def server_healthy(mlflow: State) -> Iterator[Result]:
     """the tracking server answers `/health` and reports its MLflow version, within the time budget"""
-    if (state := ctx.mlflow) is None:
-        yield NOT_GATHERED
-        return
+    state = mlflow
     if (problem := _failed(state.server, "the server", state.uri)) is not None:
         yield problem
         return
@@ -107,35 +69,29 @@ def server_healthy(ctx: Context) -> Iterator[Result]:
 
 
 @check("MON303", "mlflow", "experiment")
-def experiment_active(ctx: Context) -> Iterator[Result]:
+def experiment_active(mlflow: State, config: Config) -> Iterator[Result]:
     """the training experiment exists and is active (not deleted)"""
-    if (state := ctx.mlflow) is None:
-        yield NOT_GATHERED
-        return
-    name = ctx.config.mlflow.experiment_name
+    state, name = mlflow, config.mlflow.experiment_name
     if not name:
-        yield info("skipped: set MLFLOW_EXPERIMENT_NAME (or mlflow.experiment_name) to check the experiment")
+        yield skipped("set MLFLOW_EXPERIMENT_NAME (or mlflow.experiment_name) to check the experiment")
         return
     answer = state.experiment
     if isinstance(answer.error, NotFound):
         yield error(f"experiment {name!r} does not exist at {state.uri}", name)
     elif (problem := _failed(answer, "the experiment", name)) is not None:
         yield problem
-    elif answer.value["lifecycle_stage"] != "active":
-        yield error(f"experiment {name!r} is {answer.value['lifecycle_stage']}: restore it or point to another", name)
+    elif answer.value.lifecycle_stage != "active":
+        yield error(f"experiment {name!r} is {answer.value.lifecycle_stage}: restore it or point to another", name)
     else:
-        yield ok(f"experiment {name!r} (id {answer.value['id']}) is active", name)
+        yield ok(f"experiment {name!r} (id {answer.value.id}) is active", name)
 
 
 @check("MON304", "mlflow", "registered model")
-def model_registered(ctx: Context) -> Iterator[Result]:
+def model_registered(mlflow: State, config: Config) -> Iterator[Result]:
     """the registered model production serves exists"""
-    if (state := ctx.mlflow) is None:
-        yield NOT_GATHERED
-        return
-    name = ctx.config.mlflow.model_name
+    state, name = mlflow, config.mlflow.model_name
     if not name:
-        yield info("skipped: set MLOPS_MODEL_NAME (or mlflow.model_name) to check the registered model")
+        yield skipped("set MLOPS_MODEL_NAME (or mlflow.model_name) to check the registered model")
         return
     answer = state.model
     if isinstance(answer.error, NotFound):
@@ -147,123 +103,99 @@ def model_registered(ctx: Context) -> Iterator[Result]:
 
 
 @check("MON305", "mlflow", "alias")
-def alias_resolves(ctx: Context) -> Iterator[Result]:
+def alias_resolves(mlflow: State, config: Config) -> Iterator[Result]:
     """the serving alias (default `@champion`) points to a model version"""
-    if (state := ctx.mlflow) is None:
-        yield NOT_GATHERED
-        return
-    m = ctx.config.mlflow
+    m = config.mlflow
     subject = f"{m.model_name}@{m.model_alias}"
-    answer = state.version
+    answer = mlflow.version
     if isinstance(answer.error, NotFound):
         yield error(f"alias @{m.model_alias} is not set on {m.model_name!r}: no version is marked for serving", subject)
     elif (problem := _failed(answer, "the alias", subject)) is not None:
         yield problem
     else:
-        yield ok(f"@{m.model_alias} -> version {answer.value['version']} of {m.model_name!r}", subject)
+        yield ok(f"@{m.model_alias} -> version {answer.value.version} of {m.model_name!r}", subject)
 
 
 @check("MON306", "mlflow", "version ready")
-def version_ready(ctx: Context) -> Iterator[Result]:
+def version_ready(version: VersionRecord, config: Config) -> Iterator[Result]:
     """that version is READY"""
-    if (state := ctx.mlflow) is None:
-        yield NOT_GATHERED
-        return
-    answer = state.version
-    if not answer.ok:
-        yield info("skipped: no model version to judge (MON305)")
-        return
-    version, status = answer.value["version"], answer.value["status"]
-    subject = f"{ctx.config.mlflow.model_name} v{version}"
+    number, status = version.version, version.status
+    subject = f"{config.mlflow.model_name} v{number}"
     if status == "READY":
-        yield ok(f"version {version} is READY", subject)
+        yield ok(f"version {number} is READY", subject)
     elif status == "PENDING_REGISTRATION":
-        yield warning(f"version {version} is still PENDING_REGISTRATION", subject)
+        yield warning(f"version {number} is still PENDING_REGISTRATION", subject)
     else:
-        yield error(f"version {version} is {status or 'of unknown status'}, not READY", subject)
+        yield error(f"version {number} is {status or 'of unknown status'}, not READY", subject)
 
 
 @check("MON307", "mlflow", "source run")
-def run_finished(ctx: Context) -> Iterator[Result]:
+def run_finished(mlflow: State) -> Iterator[Result]:
     """its source run finished successfully and was not deleted"""
-    if (state := ctx.mlflow) is None:
-        yield NOT_GATHERED
-        return
+    state = mlflow
     version = state.version
-    if version.ok and not version.value.get("run_id"):
-        yield warning(f"version {version.value['version']} names no source run: its training cannot be traced")
+    if version.ok and not version.value.run_id:
+        yield warning(f"version {version.value.version} names no source run: its training cannot be traced")
         return
     answer = state.run
     if isinstance(answer.error, NotFound):
-        yield error(f"the source run of version {version.value['version']} does not exist")
+        yield error(f"the source run of version {version.value.version} does not exist")
         return
     if (problem := _failed(answer, "the source run", "")) is not None:
         yield problem
         return
     run = answer.value
-    subject = f"run {run['run_id']}"
-    if run["lifecycle_stage"] != "active":
-        yield error(f"{subject} is {run['lifecycle_stage']}", subject)
-    elif run["status"] == "FINISHED":
+    subject = f"run {run.run_id}"
+    if run.lifecycle_stage != "active":
+        yield error(f"{subject} is {run.lifecycle_stage}", subject)
+    elif run.status == "FINISHED":
         yield ok(f"{subject} FINISHED", subject)
-    elif run["status"] in ("RUNNING", "SCHEDULED"):
-        yield warning(f"{subject} is still {run['status']}: the served version comes from unfinished training", subject)
+    elif run.status in ("RUNNING", "SCHEDULED"):
+        yield warning(f"{subject} is still {run.status}: the served version comes from unfinished training", subject)
     else:
-        yield error(f"{subject} ended {run['status']}: the served version comes from a failed training", subject)
+        yield error(f"{subject} ended {run.status}: the served version comes from a failed training", subject)
 
 
 @check("MON308", "mlflow", "run age")
-def run_recent(ctx: Context) -> Iterator[Result]:
+def run_recent(run: RunRecord, now: datetime, config: Config) -> Iterator[Result]:
     """its source run is recent: a warning past `mlflow.warn_run_age_days` (30), an error past
     `mlflow.max_run_age_days` (90)
     """
-    if (state := ctx.mlflow) is None:
-        yield NOT_GATHERED
-        return
-    if not state.run.ok:
-        yield info("skipped: no source run to judge (MON307)")
-        return
-    run = state.run.value
-    stamp = run["end_time"] or run["start_time"]
+    stamp = run.end_time or run.start_time
     if stamp is None:
-        yield warning(f"run {run['run_id']} has no start or end time", f"run {run['run_id']}")
+        yield warning(f"run {run.run_id} has no start or end time", f"run {run.run_id}")
         return
     ended = datetime.fromtimestamp(stamp / 1000, tz=UTC)
-    days = (ctx.now - ended).total_seconds() / 86400
-    limit, soft = ctx.config.mlflow.max_run_age_days, ctx.config.mlflow.warn_run_age_days
-    when = (
-        f"{days:.1f} days before {ctx.now:%Y-%m-%d}" if days >= 0 else f"after {ctx.now.isoformat(timespec='seconds')}"
-    )
-    text = f"run {run['run_id']} ended {ended.isoformat(timespec='seconds')}, {when}"
+    days = (now - ended).total_seconds() / 86400
+    limit, soft = config.mlflow.max_run_age_days, config.mlflow.warn_run_age_days
+    when = f"{days:.1f} days before {now:%Y-%m-%d}" if days >= 0 else f"after {now.isoformat(timespec='seconds')}"
+    text = f"run {run.run_id} ended {ended.isoformat(timespec='seconds')}, {when}"
     if days > limit:
-        yield error(f"{text}: older than {limit:g} days (mlflow.max_run_age_days); retrain?", f"run {run['run_id']}")
+        yield error(f"{text}: older than {limit:g} days (mlflow.max_run_age_days); retrain?", f"run {run.run_id}")
     elif days > soft:
-        yield warning(f"{text}: older than {soft:g} days (mlflow.warn_run_age_days)", f"run {run['run_id']}")
+        yield warning(f"{text}: older than {soft:g} days (mlflow.warn_run_age_days)", f"run {run.run_id}")
     else:
-        yield ok(text, f"run {run['run_id']}")
+        yield ok(text, f"run {run.run_id}")
 
 
 @check("MON309", "mlflow", "run metrics")
-def metrics_meet_thresholds(ctx: Context) -> Iterator[Result]:
+def metrics_meet_thresholds(mlflow: State, config: Config) -> Iterator[Result]:
     """its source run meets every threshold in `mlflow.metrics` (e.g. `metrics/mAP50-95B: ">= 0.5"`)"""
-    if (state := ctx.mlflow) is None:
-        yield NOT_GATHERED
-        return
-    thresholds = ctx.config.mlflow.metrics
+    thresholds = config.mlflow.metrics
     if not thresholds:
-        yield info("skipped: no thresholds in mlflow.metrics")
+        yield skipped("no thresholds in mlflow.metrics")
         return
-    if not state.run.ok:
-        yield info("skipped: no source run to judge (MON307)")
+    if not mlflow.run.ok:
+        yield skipped("no source run to judge (MON307)")
         return
-    run = state.run.value
+    run = mlflow.run.value
     passed = []
     for name, condition in sorted(thresholds.items()):
-        value = run["metrics"].get(name)
+        value = run.metrics.get(name)
         if value is None:
-            yield error(f"run {run['run_id']} logged no metric {name!r} (threshold {condition})", name)
+            yield error(f"run {run.run_id} logged no metric {name!r} (threshold {condition})", name)
         elif not conditions.holds(value, condition):
-            yield error(f"{name} = {value:.4g} fails {condition} (run {run['run_id']})", name)
+            yield error(f"{name} = {value:.4g} fails {condition} (run {run.run_id})", name)
         else:
             passed.append(f"{name} = {value:.4g} {condition}")
     if passed and len(passed) == len(thresholds):
@@ -271,43 +203,37 @@ def metrics_meet_thresholds(ctx: Context) -> Iterator[Result]:
 
 
 @check("MON310", "mlflow", "served version")
-def served_version_matches_alias(ctx: Context) -> Iterator[Result]:
+def served_version_matches_alias(version: VersionRecord, workspace: Workspace, config: Config) -> Iterator[Result]:
     """the model name and version in the monitoring files, and the baseline's `run_id` where it has one, are the
     alias's version and its source run: another model, or production serving another version, is an error; a
     baseline for another version or run, a warning
     """
-    if (state := ctx.mlflow) is None:
-        yield NOT_GATHERED
-        return
-    if not state.version.ok:
-        yield info("skipped: the alias did not resolve (MON305)")
-        return
-    registry = state.version.value
-    name, version = str(registry.get("name") or ctx.config.mlflow.model_name), str(registry["version"])
-    run_id, alias = str(registry.get("run_id") or ""), f"@{ctx.config.mlflow.model_alias}"
-    ws = ctx.workspace
+    registry = version
+    name, number = registry.name or str(config.mlflow.model_name), registry.version
+    run_id, alias = registry.run_id, f"@{config.mlflow.model_alias}"
+    ws = workspace
     newest = ws.by_end[-1][1] if ws.by_end else None
     baseline = ws.baseline if ws.baseline is not None and ws.baseline.valid else None
     if newest is None and baseline is None:
-        yield info("skipped: no valid monitoring file names a model version")
+        yield skipped("no valid monitoring file names a model version")
         return
     found: list[Result] = []
     if newest is not None:
-        served, number = model_of(newest)
+        served, served_number = model_of(newest)
         if served != name:
             found.append(error(f"{newest.shown}: production serves model {served!r}, {alias} is on {name!r}",
                                newest.shown))  # fmt: skip
-        elif number != version:
-            found.append(error(f"{newest.shown}: production serves version {number} while {alias} points to "
-                               f"version {version} of {name!r}", newest.shown))  # fmt: skip
+        elif served_number != number:
+            found.append(error(f"{newest.shown}: production serves version {served_number} while {alias} points to "
+                               f"version {number} of {name!r}", newest.shown))  # fmt: skip
     if baseline is not None:
-        found += _baseline_differs(baseline, name, version, run_id, alias)
+        found += _baseline_differs(baseline, name, number, run_id, alias)
     yield from found
     if not found:
         docs = [d for d in (newest, baseline) if d is not None]
         run = f" (source run {run_id})" if baseline is not None and baseline.data["model"].get("run_id") else ""
         what = " and ".join(d.shown for d in docs)
-        yield ok(f"{what}: {name!r} version {version}{run}, the one {alias} points to", docs[0].shown)
+        yield ok(f"{what}: {name!r} version {number}{run}, the one {alias} points to", docs[0].shown)
 
 
 def _baseline_differs(baseline: Document, name: str, version: str, run_id: str, alias: str) -> list[Result]:

@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlops.contract.reader import Document
-from mlops.monitoring.checks.base import Context, Result, check, error, info, ok, warning
+from mlops.monitoring.checks.base import Result, check, error, info, ok, skipped, warning
+from mlops.monitoring.config import Config
+from mlops.monitoring.workspace import Workspace
 
 EVIDENTLY_STATUS = {"FAIL": error, "ERROR": error, "WARNING": warning}
 """Evidently's verdict per test status: only critical failures are written FAIL."""
@@ -50,14 +52,14 @@ def _columns(kwargs: dict[str, Any]) -> str:
 
 
 @check("MON501", "peers", "Evidently tests")
-def evidently_tests(ctx: Context) -> Iterator[Result]:
+def evidently_tests(workspace: Workspace, config: Config) -> Iterator[Result]:
     """Evidently 0.7 snapshots in `reports/`: every test passed, under its own name; a `FAIL` (Evidently writes a
     failure `FAIL` only when the test is critical, `WARNING` otherwise, as for `DataDriftPreset`'s per-column "Value
     Drift" tests) or an `ERROR` is an error, a `WARNING` a warning
     """
-    docs = [d for d in ctx.workspace.peers if d.error is None and is_evidently(d.data)]
+    docs = [d for d in workspace.peers if d.error is None and is_evidently(d.data)]
     if not docs:
-        yield info(f"skipped: no Evidently snapshot in {ctx.config.files.peers}/")
+        yield skipped(f"no Evidently snapshot in {config.files.peers}/")
         return
     for doc in docs:
         tests = [t for t in doc.data["tests"] if isinstance(t, dict)]
@@ -72,45 +74,47 @@ def evidently_tests(ctx: Context) -> Iterator[Result]:
 
 
 @check("MON502", "peers", "Great Expectations")
-def gx_results(ctx: Context) -> Iterator[Result]:
+def gx_results(workspace: Workspace, config: Config) -> Iterator[Result]:
     """Great Expectations 1.x validation results in `reports/`: every expectation met, named with its columns
     (`column`, `column_A`/`column_B`, `column_list`)
     """
-    docs = [d for d in ctx.workspace.peers if d.error is None and is_gx(d.data)]
+    docs = [d for d in workspace.peers if d.error is None and is_gx(d.data)]
     if not docs:
-        yield info(f"skipped: no Great Expectations result in {ctx.config.files.peers}/")
+        yield skipped(f"no Great Expectations result in {config.files.peers}/")
         return
     for doc in docs:
         results = [r for r in doc.data["results"] if isinstance(r, dict)]
         failed = [r for r in results if r.get("success") is False]
         for r in failed:
-            config: dict[str, Any] = r["expectation_config"] if isinstance(r.get("expectation_config"), dict) else {}
-            kwargs: dict[str, Any] = config["kwargs"] if isinstance(config.get("kwargs"), dict) else {}
+            expectation: dict[str, Any] = (
+                r["expectation_config"] if isinstance(r.get("expectation_config"), dict) else {}
+            )
+            kwargs: dict[str, Any] = expectation["kwargs"] if isinstance(expectation.get("kwargs"), dict) else {}
             found: dict[str, Any] = r["result"] if isinstance(r.get("result"), dict) else {}
             observed = found.get("observed_value")
-            make = GX_SEVERITY.get(str(config.get("severity", "critical")), error)
+            make = GX_SEVERITY.get(str(expectation.get("severity", "critical")), error)
             column = _columns(kwargs)
             seen = f", observed {_text(observed, 60)}" if observed is not None else ""
             if observed is None and isinstance(found.get("unexpected_count"), int):
                 seen = f", {found['unexpected_count']} unexpected value(s)"  # row expectations have no observed value
-            yield make(f"{doc.shown}: expectation {_text(config.get('type'))}{column} failed{seen}", doc.shown)
+            yield make(f"{doc.shown}: expectation {_text(expectation.get('type'))}{column} failed{seen}", doc.shown)
         if not failed:
             yield ok(f"{doc.shown}: {len(results)} expectation(s) met", doc.shown)
 
 
 @check("MON503", "peers", "reports readable")
-def reports_readable(ctx: Context) -> Iterator[Result]:
+def reports_readable(workspace: Workspace, config: Config) -> Iterator[Result]:
     """every JSON file in `reports/` parses and is one of those two; neither library is ever imported"""
-    if not ctx.workspace.peers:
-        yield info(f"skipped: no report in {ctx.config.files.peers}/")
+    if not workspace.peers:
+        yield skipped(f"no report in {config.files.peers}/")
         return
     unknown: list[Document] = []
-    for doc in ctx.workspace.peers:
+    for doc in workspace.peers:
         if doc.error is not None:
             yield warning(doc.error, doc.shown)
         elif not (is_evidently(doc.data) or is_gx(doc.data)):
             unknown.append(doc)
     for doc in unknown:
         yield warning(f"{doc.shown} is neither an Evidently 0.7 snapshot nor a Great Expectations result", doc.shown)
-    if ctx.workspace.peers and not unknown and all(d.error is None for d in ctx.workspace.peers):
-        yield ok(f"{len(ctx.workspace.peers)} report(s) read")
+    if workspace.peers and not unknown and all(d.error is None for d in workspace.peers):
+        yield ok(f"{len(workspace.peers)} report(s) read")

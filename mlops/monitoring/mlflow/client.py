@@ -18,7 +18,7 @@ from urllib.request import url2pathname
 from mlops.core.redact import SECRET_VARIABLES, safe_uri
 from mlops.monitoring.config import MlflowConfig
 from mlops.monitoring.mlflow.auth import PLUGIN_VARIABLES, plugin
-from mlops.monitoring.mlflow.base import MlflowError, NotFound, Record
+from mlops.monitoring.mlflow.base import ExperimentRecord, MlflowError, ModelRecord, NotFound, RunRecord, VersionRecord
 from mlops.monitoring.mlflow.rest import ERROR_CODE, RestBackend
 
 DATABRICKS_HINT = (
@@ -91,32 +91,34 @@ class ClientBackend:
 
         return f"{mlflow.__version__} (client)"
 
-    def experiment(self, name: str) -> Record:
+    def experiment(self, name: str) -> ExperimentRecord:
         exp = self._call(self.client.get_experiment_by_name, name)
         if exp is None:
             raise NotFound(f"experiment {name!r}: not found")
-        return {"id": str(exp.experiment_id), "name": exp.name, "lifecycle_stage": exp.lifecycle_stage}
+        return ExperimentRecord(id=str(exp.experiment_id), name=str(exp.name), lifecycle_stage=str(exp.lifecycle_stage))
 
-    def registered_model(self, name: str) -> Record:
+    def registered_model(self, name: str) -> ModelRecord:
         model = self._call(self.client.get_registered_model, name)
-        return {"name": model.name, "aliases": {k: str(v) for k, v in (model.aliases or {}).items()}}
+        return ModelRecord(name=str(model.name))
 
-    def model_version_by_alias(self, name: str, alias: str) -> Record:
+    def model_version_by_alias(self, name: str, alias: str) -> VersionRecord:
         mv = self._call(self.client.get_model_version_by_alias, name, alias)
-        return {"name": mv.name, "version": str(mv.version), "status": str(mv.status), "run_id": mv.run_id or ""}
+        return VersionRecord(name=str(mv.name), version=str(mv.version), status=str(mv.status), run_id=mv.run_id or "")
 
-    def run(self, run_id: str) -> Record:
+    def run(self, run_id: str) -> RunRecord:
         run = self._call(self.client.get_run, run_id)
-        info = run.info
-        return {
-            "run_id": info.run_id,
-            "experiment_id": str(info.experiment_id),
-            "status": str(info.status),
-            "lifecycle_stage": info.lifecycle_stage,
-            "start_time": info.start_time,
-            "end_time": info.end_time,
-            "metrics": {k: float(v) for k, v in run.data.metrics.items()},
-        }
+        info, data = run.info, run.data
+        return RunRecord(
+            run_id=str(info.run_id),
+            experiment_id=str(info.experiment_id),
+            status=str(info.status),
+            lifecycle_stage=str(info.lifecycle_stage),
+            start_time=info.start_time,
+            end_time=info.end_time,
+            metrics={k: float(v) for k, v in data.metrics.items()},
+            params={str(k): str(v) for k, v in data.params.items()},
+            tags={str(k): str(v) for k, v in data.tags.items()},
+        )
 
     def _call(self, method: Any, *args: Any) -> Any:
         from mlflow.exceptions import MlflowException

@@ -27,7 +27,15 @@ import yaml
 from mlops.contract.reader import read_bytes
 from mlops.core.redact import safe_uri
 from mlops.monitoring.config import MlflowConfig
-from mlops.monitoring.mlflow.base import MlflowError, NotFound, Record
+from mlops.monitoring.mlflow.base import (
+    ExperimentRecord,
+    MlflowError,
+    ModelRecord,
+    NotFound,
+    RunRecord,
+    VersionRecord,
+    int_or_none,
+)
 
 RUN_STATUS = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
 MAX_FILE = 16 * 1024 * 1024
@@ -62,33 +70,33 @@ class FileStoreBackend:
             raise MlflowError("not-a-store", f"{self.shown} holds no MLflow experiment: is it an MLflow file store?")
         return "file store"
 
-    def experiment(self, name: str) -> Record:
+    def experiment(self, name: str) -> ExperimentRecord:
         for base in (self.root, self.root / ".trash"):
             for folder in self._experiment_dirs(base):
                 meta = self._yaml(folder / "meta.yaml")
                 if meta.get("name") == name:
                     stage = "deleted" if base.name == ".trash" else str(meta.get("lifecycle_stage", ""))
-                    return {"id": str(meta.get("experiment_id", folder.name)), "name": name, "lifecycle_stage": stage}
+                    experiment_id = str(meta.get("experiment_id", folder.name))
+                    return ExperimentRecord(id=experiment_id, name=name, lifecycle_stage=stage)
         raise NotFound(f"experiment {name!r}: not found")
 
-    def registered_model(self, name: str) -> Record:
+    def registered_model(self, name: str) -> ModelRecord:
         folder = self._model_dir(name)
         meta = self._yaml(folder / "meta.yaml")
-        aliases = {str(k): str(v) for k, v in (meta.get("aliases") or {}).items()}
-        return {"name": str(meta.get("name", name)), "aliases": aliases}
+        return ModelRecord(name=str(meta.get("name", name)))
 
-    def model_version_by_alias(self, name: str, alias: str) -> Record:
+    def model_version_by_alias(self, name: str, alias: str) -> VersionRecord:
         folder = self._model_dir(name)
         version = self._read(folder / "aliases" / alias, missing=f"alias {alias!r} of {name!r}").strip()
         meta = self._yaml(folder / f"version-{version}" / "meta.yaml")
-        return {
-            "name": str(meta.get("name", name)),
-            "version": str(meta.get("version", version)),
-            "status": str(meta.get("status", "")),
-            "run_id": str(meta.get("run_id") or ""),
-        }
+        return VersionRecord(
+            name=str(meta.get("name", name)),
+            version=str(meta.get("version", version)),
+            status=str(meta.get("status", "")),
+            run_id=str(meta.get("run_id") or ""),
+        )
 
-    def run(self, run_id: str) -> Record:
+    def run(self, run_id: str) -> RunRecord:
         if not run_id.isalnum():
             raise NotFound(f"run {run_id!r}: not found")
         for base in (self.root, self.root / ".trash"):
@@ -97,7 +105,7 @@ class FileStoreBackend:
                     return self._run_record(exp / run_id)
         raise NotFound(f"run {run_id}: not found")
 
-    def _run_record(self, folder: Path) -> Record:
+    def _run_record(self, folder: Path) -> RunRecord:
         meta = self._yaml(folder / "meta.yaml")
         metrics: dict[str, float] = {}
         metrics_dir = folder / "metrics"
@@ -107,15 +115,26 @@ class FileStoreBackend:
                 if (value := self._latest(Path(dirpath, file))) is not None:
                     metrics[key] = value
         status = meta.get("status")
-        return {
-            "run_id": str(meta.get("run_id", folder.name)),
-            "experiment_id": str(meta.get("experiment_id", folder.parent.name)),
-            "status": RUN_STATUS.get(status, str(status)) if isinstance(status, int) else str(status or ""),
-            "lifecycle_stage": str(meta.get("lifecycle_stage", "")),
-            "start_time": meta.get("start_time"),
-            "end_time": meta.get("end_time"),
-            "metrics": metrics,
-        }
+        return RunRecord(
+            run_id=str(meta.get("run_id", folder.name)),
+            experiment_id=str(meta.get("experiment_id", folder.parent.name)),
+            status=RUN_STATUS.get(status, str(status)) if isinstance(status, int) else str(status or ""),
+            lifecycle_stage=str(meta.get("lifecycle_stage", "")),
+            start_time=int_or_none(meta.get("start_time")),
+            end_time=int_or_none(meta.get("end_time")),
+            metrics=metrics,
+            params=self._values(folder / "params"),
+            tags=self._values(folder / "tags"),
+        )
+
+    def _values(self, folder: Path) -> dict[str, str]:
+        """A params/ or tags/ folder: one file per key (``/`` in a key is a subfolder), its text the value."""
+        found: dict[str, str] = {}
+        for dirpath, _, files in os.walk(folder):
+            for file in files:
+                key = Path(dirpath, file).relative_to(folder).as_posix()
+                found[key] = self._read(Path(dirpath, file), missing=key)
+        return found
 
     def _latest(self, path: Path) -> float | None:
         """MLflow's latest value: the highest step, then the latest timestamp, then the largest value."""

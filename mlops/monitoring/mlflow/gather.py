@@ -86,8 +86,8 @@ def gather(config: MlflowConfig, env: Mapping[str, str], *, started: float | Non
         if not config.model_name or not ask("model", lambda: backend.registered_model(config.model_name or "")).ok:
             return
         version = ask("version", lambda: backend.model_version_by_alias(config.model_name or "", config.model_alias))
-        if version.ok and version.value.get("run_id"):
-            ask("run", lambda: backend.run(version.value["run_id"]))
+        if version.ok and version.value.run_id:
+            ask("run", lambda: backend.run(version.value.run_id))
 
     thread = threading.Thread(target=work, name="mlflow-gather", daemon=True)
     thread.start()

@@ -19,7 +19,15 @@ from urllib.parse import urlencode, urlsplit
 from mlops.core.redact import safe_uri
 from mlops.monitoring.config import MlflowConfig
 from mlops.monitoring.mlflow.auth import credentials, plugin
-from mlops.monitoring.mlflow.base import MlflowError, NotFound, Record
+from mlops.monitoring.mlflow.base import (
+    ExperimentRecord,
+    MlflowError,
+    ModelRecord,
+    NotFound,
+    RunRecord,
+    VersionRecord,
+    int_or_none,
+)
 
 API = "/api/2.0/mlflow"
 MAX_BODY = 8 * 1024 * 1024
@@ -72,36 +80,38 @@ class RestBackend:
         version = str(self._get("/version", raw=True)).strip()
         return version if VERSION.fullmatch(version) else f"(unrecognised /version answer, {len(version)} characters)"
 
-    def experiment(self, name: str) -> Record:
+    def experiment(self, name: str) -> ExperimentRecord:
         exp = self._api("/experiments/get-by-name", experiment_name=name)["experiment"]
-        return {"id": str(exp["experiment_id"]), "name": exp["name"], "lifecycle_stage": exp.get("lifecycle_stage", "")}
+        stage = str(exp.get("lifecycle_stage", ""))
+        return ExperimentRecord(id=str(exp["experiment_id"]), name=str(exp["name"]), lifecycle_stage=stage)
 
-    def registered_model(self, name: str) -> Record:
+    def registered_model(self, name: str) -> ModelRecord:
         model = self._api("/registered-models/get", name=name)["registered_model"]
-        aliases = {a["alias"]: str(a["version"]) for a in model.get("aliases", [])}
-        return {"name": model["name"], "aliases": aliases}
+        return ModelRecord(name=str(model["name"]))
 
-    def model_version_by_alias(self, name: str, alias: str) -> Record:
+    def model_version_by_alias(self, name: str, alias: str) -> VersionRecord:
         mv = self._api("/registered-models/alias", name=name, alias=alias)["model_version"]
-        return {
-            "name": mv["name"],
-            "version": str(mv["version"]),
-            "status": mv.get("status", ""),
-            "run_id": mv.get("run_id") or "",
-        }
+        return VersionRecord(
+            name=str(mv["name"]),
+            version=str(mv["version"]),
+            status=str(mv.get("status", "")),
+            run_id=str(mv.get("run_id") or ""),
+        )
 
-    def run(self, run_id: str) -> Record:
+    def run(self, run_id: str) -> RunRecord:
         run = self._api("/runs/get", run_id=run_id)["run"]
         info, data = run["info"], run.get("data", {})
-        return {
-            "run_id": info["run_id"],
-            "experiment_id": str(info.get("experiment_id", "")),
-            "status": info.get("status", ""),
-            "lifecycle_stage": info.get("lifecycle_stage", ""),
-            "start_time": _int_or_none(info.get("start_time")),
-            "end_time": _int_or_none(info.get("end_time")),
-            "metrics": {m["key"]: float(m["value"]) for m in data.get("metrics", [])},
-        }
+        return RunRecord(
+            run_id=str(info["run_id"]),
+            experiment_id=str(info.get("experiment_id", "")),
+            status=str(info.get("status", "")),
+            lifecycle_stage=str(info.get("lifecycle_stage", "")),
+            start_time=int_or_none(info.get("start_time")),
+            end_time=int_or_none(info.get("end_time")),
+            metrics={m["key"]: float(m["value"]) for m in data.get("metrics", [])},
+            params={str(p["key"]): str(p.get("value", "")) for p in data.get("params", [])},
+            tags={str(t["key"]): str(t.get("value", "")) for t in data.get("tags", [])},
+        )
 
     # --- transport ----------------------------------------------------------------------------
 
@@ -226,10 +236,3 @@ def _tls_context(cafile: str | None, certfile: str | None = None) -> ssl.SSLCont
 def _unusable(setting: str, path: str | None, what: str, exc: OSError) -> MlflowError:
     why = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
     return MlflowError("tls-config", f"{setting} {path} cannot be used as {what} ({why})")
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None

@@ -2,7 +2,7 @@
 
 :func:`render` is what the job log shows: the text report folded in a group, then at most
 MAX_ANNOTATIONS ``::error``/``::warning`` commands per severity (GitHub shows no more per step),
-each pointing at the monitoring file concerned. :func:`publish` appends the summary and the
+each pointing at the monitoring file concerned. :func:`append_files` appends the summary and the
 outputs to the files GitHub names in ``GITHUB_STEP_SUMMARY`` and ``GITHUB_OUTPUT``.
 """
 
@@ -11,8 +11,9 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from mlops.monitoring.reporters.base import PublishError, Reporter
 from mlops.monitoring.reporters.text import printable
 from mlops.monitoring.reporters.text import render as render_text
 from mlops.monitoring.results import ExitCode, Finding, Report, Severity
@@ -127,11 +128,9 @@ def output_lines(report: Report) -> str:
     return "".join(f"{line}\n" for line in outputs(report))
 
 
-class PublishError(Exception):
-    """A file GitHub named cannot be appended to; the message names the variable and the path."""
-
-
-def publish(report: Report, *, summary_path: str | None, output_path: str | None, clean: Callable[[str], str]) -> None:
+def append_files(
+    report: Report, *, summary_path: str | None, output_path: str | None, clean: Callable[[str], str]
+) -> None:
     """Append to the files GitHub reads after the step; absent variables mean "not on GitHub"."""
     for variable, path, render_file in (
         ("GITHUB_STEP_SUMMARY", summary_path, summary),
@@ -152,3 +151,23 @@ def publish(report: Report, *, summary_path: str | None, output_path: str | None
 def mask_commands(secrets: Iterable[str]) -> str:
     """``::add-mask::`` for derived secrets, so later steps' logs hide them too; GitHub consumes these lines."""
     return "".join(f"::add-mask::{escape_data(s)}\n" for s in secrets)
+
+
+class GitHub(Reporter):
+    name, description = "github", "GitHub Actions: annotations, a job summary and step outputs"
+
+    def render(self, report: Report) -> str:
+        return render(report)
+
+    def preamble(self, env: Mapping[str, str], secrets: Sequence[str]) -> str:
+        # The runner swallows ::add-mask:: lines; anywhere else they would print the secret itself.
+        return mask_commands(dict.fromkeys(secrets)) if env.get("GITHUB_ACTIONS") == "true" else ""
+
+    def publish(self, report: Report, *, env: Mapping[str, str], clean: Callable[[str], str], logged: bool) -> str:
+        """The summary and outputs; the annotations too when the report went to a file (commands act
+        only in the log). Called after the report is written, so the outputs never claim a run that
+        failed to write."""
+        append_files(
+            report, summary_path=env.get("GITHUB_STEP_SUMMARY"), output_path=env.get("GITHUB_OUTPUT"), clean=clean
+        )
+        return "" if logged else commands(report)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from mlops.monitoring.reporters.base import Reporter
 from mlops.monitoring.results import Report, Severity
 
 
@@ -34,3 +35,10 @@ def render(report: Report) -> str:
         ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+class Json(Reporter):
+    name, description = "json", "the versioned mlops.report document (docs/report.md)"
+
+    def render(self, report: Report) -> str:
+        return render(report)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from mlops.monitoring.reporters.base import Reporter
 from mlops.monitoring.results import ExitCode, Report, Severity
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -51,3 +52,10 @@ def detail_table(report: Report) -> list[str]:
         cells = "  ".join(f"{values[c]:>8.3g}" if c in values else f"{'-':>8}" for c in columns)
         lines.append(f"  {printable(f.subject):<{width}}  {cells}  {LABELS[f.severity]}")
     return lines
+
+
+class Text(Reporter):
+    name, description = "text", "aligned lines for a terminal"
+
+    def render(self, report: Report) -> str:
+        return render(report)
