@@ -142,7 +142,7 @@ def update_readme(table: str, readme: Path = ROOT / "README.md") -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="a smoke run under a minute (CI): warm rows, 3 rounds")
-    parser.add_argument("--repeat", type=int, default=5, help="measured rounds after one warm-up (default 5)")
+    parser.add_argument("--repeat", type=int, help="measured rounds after one warm-up (default 5; 3 with --quick)")
     parser.add_argument("--only", action="append", choices=GROUPS, help="measure only these groups of rows")
     parser.add_argument("--full", action="store_true", help="also the seed's before: the full set (gigabytes)")
     parser.add_argument(
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.update_readme and (args.quick or args.only):
         parser.error("--update-readme needs the whole table: drop --quick and --only")
     groups = args.only or (QUICK_GROUPS if args.quick else GROUPS)
-    repeat = 3 if args.quick else args.repeat
+    repeat = args.repeat if args.repeat is not None else 3 if args.quick else 5
     if repeat < 1:
         parser.error("--repeat must be at least 1")
     flags = [
