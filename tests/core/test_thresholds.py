@@ -171,3 +171,16 @@ def test_the_monitor_config_refuses_a_limit_that_is_not_finite(
     )
     assert outcome.code == 2
     assert "mlflow.metrics.m" in outcome.err and "is not a condition like '>= 0.5'" in outcome.err
+
+
+@pytest.mark.parametrize(
+    "value",
+    [["metrics/mAP50-95B", ">= 0.5"], {"metrics/mAP50-95B": 0.5}, {1: ">= 0.5"}, ">= 0.5"],
+    ids=["a-list", "a-number-not-a-condition", "a-number-as-name", "a-bare-condition"],
+)
+def test_a_threshold_map_of_the_wrong_shape_is_refused_naming_the_key(value: object) -> None:
+    """The monitor's mlflow.metrics and the trainer's mlflow.gate share this check: a config error, never a
+    crash later (a number where a condition belongs would fail MON309 or the gate mid-run)."""
+    with pytest.raises(ConfigError, match=r"^cfg.yaml: 'mlflow.gate' must map metric names to conditions"):
+        thresholds.mapping("mlflow.gate", value, "cfg.yaml", Path())
+    assert thresholds.mapping("mlflow.gate", {"m": ">= 0.5"}, "cfg.yaml", Path()) == {"m": ">= 0.5"}
