@@ -48,15 +48,18 @@ def _is_count(value: Any) -> bool:
     return bool(_TYPES["integer"](value)) and value >= 0
 
 
+def _names_types(value: Any) -> bool:
+    if isinstance(value, str):
+        return value in _TYPES
+    return isinstance(value, list) and bool(value) and all(isinstance(t, str) and t in _TYPES for t in value)
+
+
 _SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "$schema": (lambda v: v == DIALECT, f"must be {DIALECT!r}: no other dialect is supported"),
     "$id": (lambda v: isinstance(v, str), "must be a string"),
     "$defs": (lambda v: isinstance(v, dict), "must be an object of schemas"),
     "$ref": (lambda v: isinstance(v, str), "must be a string"),
-    "type": (
-        lambda v: v in _TYPES if isinstance(v, str) else isinstance(v, list) and bool(v) and all(t in _TYPES for t in v),
-        f"must name JSON types ({', '.join(_TYPES)})",
-    ),
+    "type": (_names_types, f"must name JSON types ({', '.join(_TYPES)})"),
     "properties": (lambda v: isinstance(v, dict), "must be an object of schemas"),
     "required": (lambda v: isinstance(v, list) and all(isinstance(k, str) for k in v), "must be a list of strings"),
     "additionalProperties": (lambda v: isinstance(v, (dict, bool)), "must be a schema"),
@@ -358,7 +361,8 @@ def _equal(a: Any, b: Any) -> bool:
     if isinstance(a, list) or isinstance(b, list):
         return isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and all(map(_equal, a, b))
     if isinstance(a, dict) or isinstance(b, dict):
-        return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+        same_keys = isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
+        return same_keys and all(_equal(a[k], b[k]) for k in a)
     return bool(a == b)
 
 
@@ -366,7 +370,7 @@ def _equal(a: Any, b: Any) -> bool:
 def _pattern(pattern: str) -> re.Pattern[str]:
     """The ECMA-262 regex (Unicode mode, as JSON Schema means) as Python's; ValueError for what differs."""
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # FutureWarning: "[[" or "--" in a class, which Python may read otherwise one day
+        warnings.simplefilter("error")  # FutureWarning: "--" in a class, which Python may one day read otherwise
         try:
             return re.compile(_translate(pattern), re.ASCII)  # ASCII: \d \w \b as ECMA-262 reads them
         except (re.error, Warning) as error:
