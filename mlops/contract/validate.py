@@ -1,9 +1,11 @@
 """A JSON Schema interpreter for the subset of draft 2020-12 the contract uses, stdlib only.
 
 The monitor env carries no ``jsonschema``; rather than keep a second, hand-written copy of each
-format in Python, this module reads the published schema files themselves. A keyword outside
-the subset is refused when the schema loads, so a schema can never be silently half-checked.
-Tests compare it with the real ``jsonschema`` package on the same inputs.
+format in Python, this module reads the published schema files themselves. Anything outside the
+subset (a keyword, a ``$ref`` it cannot follow, a regex feature Python's ``re`` would read
+differently) is refused with :class:`SchemaError` when the schema loads, so a schema can never be
+silently half-checked. Tests compare it with the real ``jsonschema`` package on the same inputs and
+run the official JSON-Schema-Test-Suite against it (tests/contract/test_validate_suite.py).
 """
 
 from __future__ import annotations
@@ -12,38 +14,25 @@ import functools
 import json
 import math
 import re
+import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from mlops.contract.timestamps import parse_timestamp
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 MAX_ERRORS = 20
 
-_ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "$comment", "examples", "default"})
-_KEYWORDS = frozenset(
-    {
-        "$ref",
-        "type",
-        "properties",
-        "required",
-        "additionalProperties",
-        "items",
-        "enum",
-        "const",
-        "minimum",
-        "maximum",
-        "minItems",
-        "maxItems",
-        "minLength",
-        "maxLength",
-        "maxProperties",
-        "pattern",
-        "format",
-    }
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_ANNOTATIONS = frozenset(
+    {"title", "description", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"}
+    | {"contentEncoding", "contentMediaType", "contentSchema"}  # annotations only in 2020-12
 )
+_INERT = _ANNOTATIONS | {"$schema", "$id", "$defs"}
+"""Keys that never change whether a value passes."""
 _TYPES: dict[str, Any] = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
@@ -55,28 +44,147 @@ _TYPES: dict[str, Any] = {
 }
 
 
+def _is_count(value: Any) -> bool:
+    return bool(_TYPES["integer"](value)) and value >= 0
+
+
+def _names_types(value: Any) -> bool:
+    if isinstance(value, str):
+        return value in _TYPES
+    return isinstance(value, list) and bool(value) and all(isinstance(t, str) and t in _TYPES for t in value)
+
+
+_SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "$schema": (lambda v: v == DIALECT, f"must be {DIALECT!r}: no other dialect is supported"),
+    "$id": (lambda v: isinstance(v, str), "must be a string"),
+    "$defs": (lambda v: isinstance(v, dict), "must be an object of schemas"),
+    "$ref": (lambda v: isinstance(v, str), "must be a string"),
+    "type": (_names_types, f"must name JSON types ({', '.join(_TYPES)})"),
+    "properties": (lambda v: isinstance(v, dict), "must be an object of schemas"),
+    "required": (lambda v: isinstance(v, list) and all(isinstance(k, str) for k in v), "must be a list of strings"),
+    "additionalProperties": (lambda v: isinstance(v, (dict, bool)), "must be a schema"),
+    "items": (lambda v: isinstance(v, (dict, bool)), "must be a schema"),
+    "enum": (lambda v: isinstance(v, list), "must be a list"),
+    "const": (lambda v: True, ""),
+    "minimum": (_TYPES["number"], "must be a number"),
+    "maximum": (_TYPES["number"], "must be a number"),
+    "minItems": (_is_count, "must be a non-negative integer"),
+    "maxItems": (_is_count, "must be a non-negative integer"),
+    "minLength": (_is_count, "must be a non-negative integer"),
+    "maxLength": (_is_count, "must be a non-negative integer"),
+    "maxProperties": (_is_count, "must be a non-negative integer"),
+    "pattern": (lambda v: isinstance(v, str), "must be a string"),
+    # CI's check-jsonschema asserts formats, so the monitor must refuse what CI refuses: it asserts
+    # the one format it implements (the suite treats format as an annotation: a listed difference).
+    "format": (lambda v: v == "date-time", "must be 'date-time', the only format this module asserts"),
+}
+_ROOT_ONLY = frozenset({"$schema", "$id"})
+_SUBSCHEMA = frozenset({"items", "additionalProperties"})
+_SUBSCHEMA_MAP = frozenset({"properties", "$defs"})
+_SIBLING_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*\.schema\.json", re.ASCII)
+
+
 class SchemaError(Exception):
     """A schema file uses something this interpreter does not implement."""
 
 
+_LOADING: dict[str, Any] = {}
+"""Schemas whose audit is under way, so that two files that refer to each other can both load."""
+
+
 @functools.cache
-def load_schema(name: str) -> dict[str, Any]:
-    """Load ``schemas/<name>.schema.json`` and refuse keywords outside the subset."""
+def load_schema(name: str) -> Any:
+    """Load ``schemas/<name>.schema.json`` (an object or a boolean) and refuse anything outside the subset."""
     schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
-    _audit(schema, name)
-    return schema  # type: ignore[no-any-return]
+    _LOADING[name] = schema
+    try:
+        _audit(schema, name)
+    finally:
+        del _LOADING[name]
+    return schema
 
 
-def _audit(node: Any, where: str) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key not in _KEYWORDS | _ANNOTATIONS:
-                raise SchemaError(f"{where}: keyword {key!r} is not supported by mlops.contract.validate")
-            if key in ("properties", "$defs"):
-                for sub_key, sub in value.items():
-                    _audit(sub, f"{where}/{key}/{sub_key}")
-            elif key in ("items", "additionalProperties") and isinstance(value, dict):
-                _audit(value, f"{where}/{key}")
+def _document(name: str) -> Any:
+    return _LOADING[name] if name in _LOADING else load_schema(name)
+
+
+def _audit(schema: Any, name: str) -> None:
+    """Refuse what this module would check wrongly or crash on; then follow every ``$ref`` once."""
+    refs: list[tuple[str, str]] = []
+    _audit_node(schema, name, refs, root=True)
+    own_id = schema.get("$id") if isinstance(schema, dict) else None
+    for where, ref in refs:
+        try:
+            if ref.partition("#")[0] and own_id not in (None, f"{name}.schema.json"):
+                raise ValueError(f"is not supported: the $id {own_id!r} makes a base other than this folder")
+            _follow_chain(ref, name)
+        except ValueError as error:
+            raise SchemaError(f"{where}: $ref {ref!r} {error}") from None
+
+
+def _audit_node(node: Any, where: str, refs: list[tuple[str, str]], *, root: bool = False) -> None:
+    if isinstance(node, bool):
+        return
+    if not isinstance(node, dict):
+        raise SchemaError(f"{where}: a schema must be an object or a boolean, not {_describe(node)}")
+    for key, value in node.items():
+        if key in _ANNOTATIONS:
+            continue
+        if key not in _SHAPES:
+            raise SchemaError(f"{where}: keyword {key!r} is not supported by mlops.contract.validate")
+        if key in _ROOT_ONLY and not root:
+            raise SchemaError(f"{where}: keyword {key!r} is supported only at the root of a schema file")
+        test, shape = _SHAPES[key]
+        if not test(value):
+            raise SchemaError(f"{where}: {key} {shape}")
+        if key in _SUBSCHEMA_MAP:
+            for sub_key, sub in value.items():
+                _audit_node(sub, f"{where}/{key}/{sub_key}", refs)
+        elif key in _SUBSCHEMA:
+            _audit_node(value, f"{where}/{key}", refs)
+        elif key == "$ref":
+            refs.append((where, value))
+        elif key == "pattern":
+            try:
+                _pattern(value)
+            except ValueError as error:
+                raise SchemaError(f"{where}: pattern {value!r} is not supported: {error}") from None
+
+
+def _follow_chain(ref: str, base: str) -> None:
+    """Follow ``ref`` and the ``$ref`` of each schema it lands on: a loop would never reach a value."""
+    seen: list[Any] = []
+    node, name = _locate(ref, base)
+    while isinstance(node, dict) and "$ref" in node:
+        if any(node is earlier for earlier in seen):
+            raise ValueError("leads to a loop of $ref that never reaches a value")
+        seen.append(node)
+        node, name = _locate(node["$ref"], name)
+
+
+def _locate(ref: str, base: str) -> tuple[Any, str]:
+    """The schema ``ref`` points at and the file it lies in; ValueError says why it cannot be followed."""
+    file_part, _, fragment = ref.partition("#")
+    if file_part and not _SIBLING_FILE.fullmatch(file_part):
+        raise ValueError("is not supported: only '#/...' pointers and '<name>.schema.json' files in the same folder")
+    if file_part and not (SCHEMA_DIR / file_part).is_file():
+        raise ValueError(f"names {file_part}, which is not in the schema folder")
+    name = file_part.removesuffix(".schema.json") if file_part else base
+    node = _document(name)
+    pointer = unquote(fragment, errors="strict")
+    if pointer and not pointer.startswith("/"):
+        raise ValueError("is an anchor, which is not supported: use a JSON pointer such as '#/$defs/x'")
+    in_map = False  # True: the next token names a member of "properties" or "$defs"
+    for token in pointer.split("/")[1:]:
+        if re.search("~(?![01])", token):
+            raise ValueError(f"has {token!r}, not a JSON pointer token (~ must be written ~0, / as ~1)")
+        key = token.replace("~1", "/").replace("~0", "~")
+        if not (in_map or key in _SUBSCHEMA | _SUBSCHEMA_MAP) or not isinstance(node, dict) or key not in node:
+            raise ValueError(f"does not point at a schema: nothing to follow at {key!r}")
+        node, in_map = node[key], key in _SUBSCHEMA_MAP and not in_map
+    if in_map:
+        raise ValueError("points at a map of schemas, not at a schema")
+    return node, name
 
 
 def validate(instance: Any, schema_name: str) -> list[str]:
@@ -89,14 +197,16 @@ def validate(instance: Any, schema_name: str) -> list[str]:
     return errors
 
 
-@functools.cache
-def _resolve(ref: str, base: str) -> tuple[dict[str, Any], str]:
-    file_part, _, pointer = ref.partition("#")
-    doc_name = file_part.removesuffix(".schema.json") if file_part else base
-    node: Any = load_schema(doc_name)
-    for token in filter(None, pointer.split("/")):
-        node = node[token]
-    return node, doc_name
+_REFS: dict[tuple[int, str], tuple[Any, Any, str]] = {}
+"""Followed references by (schema file, ref); the file's schema is kept so that its id is never reused."""
+
+
+def _resolve(ref: str, base: str) -> tuple[Any, str]:
+    document = load_schema(base)
+    found = _REFS.get((id(document), ref))
+    if found is None or found[0] is not document:
+        found = _REFS[id(document), ref] = (document, *_locate(ref, base))
+    return found[1], found[2]
 
 
 def _describe(value: Any) -> str:
@@ -106,8 +216,12 @@ def _describe(value: Any) -> str:
     return "number"
 
 
-def _check(value: Any, schema: Mapping[str, Any], base: str, path: str) -> Iterator[str]:
+def _check(value: Any, schema: Mapping[str, Any] | bool, base: str, path: str) -> Iterator[str]:
     where = path or "/"
+    if isinstance(schema, bool):
+        if not schema:
+            yield f"{where}: no value is allowed here (the schema is false)"
+        return
     if "$ref" in schema:
         target, target_base = _resolve(schema["$ref"], base)
         yield from _check(value, target, target_base, path)
@@ -147,11 +261,21 @@ def _check_string(value: str, schema: Mapping[str, Any], where: str) -> Iterator
     if len(value) > schema.get("maxLength", math.inf):
         yield f"{where}: string longer than {schema['maxLength']}"
     elif schema.get("format") == "date-time" and (
-        parse_timestamp(value) is None or not _pattern(schema.get("pattern", "")).search(value)
+        not _RFC3339.fullmatch(value)
+        or parse_timestamp(value) is None
+        or not _pattern(schema.get("pattern", "")).search(value)
     ):
         yield f"{where}: {_short(value)} {_why_not_a_time(value)}"  # a person reads this, not the regex
     elif "pattern" in schema and not _pattern(schema["pattern"]).search(value):
         yield f"{where}: {_short(value)} does not match {schema['pattern']}"
+
+
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})")
+"""RFC 3339 ``date-time``, less what ``parse_timestamp`` cannot hold: lowercase t and z, leap seconds.
+
+Python's ``fromisoformat`` alone also takes "2026-11-20 12:00Z" and "20261120T120000Z"; every time the
+monitor accepts it must also compute with, hence both.
+"""
 
 
 def _why_not_a_time(value: str) -> str:
@@ -184,7 +308,7 @@ def _check_object(value: dict[str, Any], schema: Mapping[str, Any], base: str, p
             yield from _check(item, extra, base, f"{path}/{_escape(key)}")
 
 
-def _all_pass(values: Collection[Any], schema: Mapping[str, Any], base: str) -> bool:
+def _all_pass(values: Collection[Any], schema: Mapping[str, Any] | bool, base: str) -> bool:
     """True when every value surely passes ``schema``: the fast path for long arrays of numbers.
 
     False means "not sure": the caller walks the values one by one to word the errors, so the
@@ -197,15 +321,18 @@ def _all_pass(values: Collection[Any], schema: Mapping[str, Any], base: str) -> 
     return test is not None and test(values)
 
 
-_TESTS: dict[int, tuple[Mapping[str, Any], Callable[[Collection[Any]], bool] | None]] = {}
+_TESTS: dict[int, tuple[Mapping[str, Any] | bool, Callable[[Collection[Any]], bool] | None]] = {}
 """Predicates by schema node; the node is kept so that its id is never reused."""
 
 
-def _scalar_test(schema: Mapping[str, Any], base: str) -> Callable[[Collection[Any]], bool] | None:
+def _scalar_test(schema: Mapping[str, Any] | bool, base: str) -> Callable[[Collection[Any]], bool] | None:
     """A test of many values at once against a schema that only bounds a number; None when it does more."""
-    while set(schema) - _ANNOTATIONS == {"$ref"}:
+    while isinstance(schema, Mapping) and set(schema) - _INERT == {"$ref"}:
         schema, base = _resolve(schema["$ref"], base)
-    bounds_only = set(schema) - _ANNOTATIONS <= {"type", "minimum", "maximum"}
+    if isinstance(schema, bool):
+        verdict = schema
+        return lambda values: verdict or not values
+    bounds_only = set(schema) - _INERT <= {"type", "minimum", "maximum"}
     if not bounds_only or schema.get("type") not in ("number", "integer"):
         return None
     low, high = schema.get("minimum", -math.inf), schema.get("maximum", math.inf)
@@ -228,18 +355,146 @@ def _scalar_test(schema: Mapping[str, Any], base: str) -> Callable[[Collection[A
 
 
 def _equal(a: Any, b: Any) -> bool:
-    """JSON equality: 1 == 1.0, but true is not 1."""
+    """JSON equality, also inside arrays and objects: 1 == 1.0, but true is not 1."""
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, list) or isinstance(b, list):
+        return isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and all(map(_equal, a, b))
+    if isinstance(a, dict) or isinstance(b, dict):
+        same_keys = isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
+        return same_keys and all(_equal(a[k], b[k]) for k in a)
     return bool(a == b)
 
 
 @functools.cache
 def _pattern(pattern: str) -> re.Pattern[str]:
-    """ECMA-262 ``$`` matches only at the very end; Python's also before a final newline."""
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + r"\Z"
-    return re.compile(pattern)
+    """The ECMA-262 regex (Unicode mode, as JSON Schema means) as Python's; ValueError for what differs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FutureWarning: "--" in a class, which Python may one day read otherwise
+        try:
+            return re.compile(_translate(pattern), re.ASCII)  # ASCII: \d \w \b as ECMA-262 reads them
+        except (re.error, Warning) as error:
+            raise ValueError(str(error)) from None
+
+
+_WHITESPACE = "\\t\\n\\v\\f\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+"""ECMA-262 ``\\s``: Python's, even without re.ASCII, leaves out U+FEFF and counts U+001C-U+001F."""
+_SYNTAX = frozenset("^$\\.*+?()[]{}|/")
+_QUANTIFIER = re.compile(r"[*+?]|\{[0-9]+(?:,[0-9]*)?\}", re.ASCII)
+_GROUPS = ("(?:", "(?=", "(?!", "(?<=", "(?<!")
+
+
+def _translate(pattern: str) -> str:
+    """Rewrite an ECMA-262 pattern where Python's ``re`` reads it differently; ValueError names the rest."""
+    out: list[str] = []
+    groups: list[str] = []  # ECMA-262 repeats a group, not a lookaround
+    i, repeatable = 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            text, i = _escape_sequence(pattern, i, in_class=False)
+            out.append(text)
+            repeatable = text not in (r"\b", r"\B")
+            continue
+        if char == "[":
+            text, i = _character_class(pattern, i)
+            out.append(text)
+            repeatable = True
+            continue
+        if char in "*+?{":
+            quantifier = _QUANTIFIER.match(pattern, i)
+            if not repeatable or quantifier is None:
+                raise ValueError(f"{char!r} at {i} repeats nothing or is not a quantifier (escape it)")
+            i = quantifier.end() + pattern.startswith("?", quantifier.end())
+            out.append(pattern[quantifier.start() : i])
+            repeatable = False
+            continue
+        if char == "(":
+            group = next((g for g in _GROUPS if pattern.startswith(g, i)), "(")
+            if group == "(" and pattern.startswith("(?", i):
+                raise ValueError(f"the group at {i} is not one of ( {' '.join(_GROUPS)}")
+            out.append(group)
+            groups.append(group)
+            i += len(group)
+            repeatable = False
+            continue
+        if char == ")":
+            if not groups:
+                raise ValueError(f"the ')' at {i} closes no group")
+            out.append(")")
+            repeatable = groups.pop() in ("(", "(?:")
+            i += 1
+            continue
+        if char in "]}":
+            raise ValueError(f"a lone {char!r} at {i} (escape it)")
+        translated = {"^": "^", "$": r"\Z", "|": "|", ".": "[^\\n\\r\\u2028\\u2029]"}
+        out.append(translated.get(char, re.escape(char)))
+        repeatable = char not in "^$|"
+        i += 1
+    return "".join(out)
+
+
+def _character_class(pattern: str, start: int) -> tuple[str, int]:
+    i = start + 1
+    negated = pattern.startswith("^", i)
+    i += negated
+    if pattern.startswith("]", i):  # ECMA-262: [] matches nothing, [^] anything
+        return ("(?s:.)" if negated else "(?!)"), i + 1
+    out = ["[^" if negated else "["]
+    while i < len(pattern) and pattern[i] != "]":
+        if pattern[i] == "\\":
+            text, i = _escape_sequence(pattern, i, in_class=True)
+        else:
+            text, i = ("-" if pattern[i] == "-" else re.escape(pattern[i])), i + 1
+        out.append(text)
+    if i >= len(pattern):
+        raise ValueError(f"the character class at {start} is not closed")
+    return "".join(out) + "]", i + 1
+
+
+def _escape_sequence(pattern: str, start: int, *, in_class: bool) -> tuple[str, int]:
+    """One backslash escape as Python should read it, and where the pattern goes on."""
+    char = pattern[start + 1 : start + 2]
+    i = start + 2
+    code: int | None = None
+    if not char:
+        raise ValueError("the pattern ends with a backslash")
+    if char in "dDwW" or char in "tnvfr" or char in _SYNTAX or (char == "-" and in_class):
+        return "\\" + char, i
+    if char == "s":
+        return (_WHITESPACE if in_class else f"[{_WHITESPACE}]"), i
+    if char == "S" and not in_class:
+        return f"[^{_WHITESPACE}]", i
+    if char in "bB" and not in_class:
+        return "\\" + char, i
+    if char == "b":
+        code = 8  # backspace, inside a class
+    elif char == "0" and not pattern[i : i + 1].isdigit():
+        code = 0
+    elif char == "c" and re.fullmatch("[A-Za-z]", pattern[i : i + 1]):
+        code, i = ord(pattern[i]) % 32, i + 1
+    elif char == "x" and re.fullmatch("[0-9A-Fa-f]{2}", pattern[i : i + 2]):
+        code, i = int(pattern[i : i + 2], 16), i + 2
+    elif char == "u":
+        code, i = _unicode_escape(pattern, i)
+    if code is None:
+        raise ValueError(f"the escape \\{char} at {start}" + (" (Unicode property classes)" if char in "pP" else ""))
+    return re.escape(chr(code)), i
+
+
+def _unicode_escape(pattern: str, i: int) -> tuple[int | None, int]:
+    """``\\uXXXX`` (a surrogate pair as one code point) or ``\\u{X...}``; None when malformed."""
+    braced = re.match(r"\{([0-9A-Fa-f]{1,6})\}", pattern[i:])
+    if braced:
+        code = int(braced.group(1), 16)
+        return (code if code <= 0x10FFFF else None), i + braced.end()
+    if not re.fullmatch("[0-9A-Fa-f]{4}", pattern[i : i + 4]):
+        return None, i
+    code = int(pattern[i : i + 4], 16)
+    low = re.fullmatch(r"\\u(D[C-F][0-9A-F]{2})", pattern[i + 4 : i + 10], re.IGNORECASE)
+    if 0xD800 <= code <= 0xDBFF and low:
+        return 0x10000 + ((code - 0xD800) << 10) + (int(low.group(1), 16) - 0xDC00), i + 10
+    return code, i + 4
 
 
 def _escape(key: str) -> str:
