@@ -29,7 +29,7 @@ def bootstrap(argv: list[str]) -> int:
     """Run nox from a private env built from requirements/nox.txt (pinned, hashed) once."""
     python = BOOTSTRAP / ("Scripts" if os.name == "nt" else "bin") / ("python.exe" if os.name == "nt" else "python")
     lock = REQUIREMENTS / "nox.txt"
-    built_on = f"{platform.python_implementation()}-{platform.python_version()}-{sys.base_prefix}"  # as noxenv's
+    built_on = f"{platform.python_implementation()}-{platform.python_version()}-{sys.base_prefix}"  # = interpreter_id()
     key = hashlib.sha256(lock.read_bytes() + built_on.encode()).hexdigest()
     marker = BOOTSTRAP / "bootstrap.sha256"
     if not (python.exists() and marker.is_file() and marker.read_text() == key):

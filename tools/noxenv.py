@@ -39,7 +39,8 @@ Plan = Literal["reuse", "sync", "rebuild"]
 
 
 def interpreter_id() -> str:
-    """What an env is built on: changing it means rebuilding, not syncing."""
+    """What an env is built on: changing it means rebuilding, not syncing (the noxfile's bootstrap() keys
+    nox's own env on the same string, computed there because this module needs nox)."""
     return f"{platform.python_implementation()}-{platform.python_version()}-{sys.base_prefix}"
 
 
