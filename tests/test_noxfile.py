@@ -284,7 +284,7 @@ def test_noxfile_finds_its_helpers_from_any_folder(tmp_path: Path, launcher: str
     from a ``tools`` package in the folder the user started from."""
     elsewhere = tmp_path / "elsewhere"
     (elsewhere / "tools").mkdir(parents=True)
-    (elsewhere / "tools" / "__init__.py").write_text("raise ImportError('not the noxfile\'s tools')\n")
+    (elsewhere / "tools" / "__init__.py").write_text("raise ImportError('a tools package of the user')\n")
     noxfile = str(ROOT / "noxfile.py")
     command = [sys.executable, noxfile] if launcher == "python noxfile.py" else nox_command(ROOT)
     result = subprocess.run(
