@@ -188,6 +188,7 @@ def uninstall_by_hand(env: Path) -> None:
         pytest.param(lambda env: (env / "mlops-env.json").unlink(), id="interrupted-install"),
         pytest.param(lambda env: (env / "pyvenv.cfg").unlink(), id="interrupted-creation"),  # uv will not --clear it
         pytest.param(lambda env: (env / "mlops-env.json").write_text("{not json"), id="corrupt-stamp"),
+        pytest.param(lambda env: (env / "mlops-env.json").write_text("[]"), id="stamp-not-an-object"),
     ],
 )
 def test_damaged_env_is_rebuilt(repo: Path, damage: object) -> None:
