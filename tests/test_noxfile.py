@@ -188,6 +188,7 @@ def uninstall_by_hand(env: Path) -> None:
         pytest.param(lambda env: (env / "mlops-env.json").unlink(), id="interrupted-install"),
         pytest.param(lambda env: (env / "pyvenv.cfg").unlink(), id="interrupted-creation"),  # uv will not --clear it
         pytest.param(lambda env: (env / "mlops-env.json").write_text("{not json"), id="corrupt-stamp"),
+        pytest.param(lambda env: (env / "mlops-env.json").write_text("[]"), id="stamp-not-an-object"),
     ],
 )
 def test_damaged_env_is_rebuilt(repo: Path, damage: object) -> None:
@@ -216,14 +217,15 @@ def test_cache_key_follows_the_lock(repo: Path, lockfile: Path) -> None:
     second = ok(run_nox(repo, "-s", "cache-key"))
     assert f"monitor: {keys['monitor']}" not in second
     assert f"tests: {keys['tests']}" in second
-    bootstrap_lock = repo / "requirements" / "nox.txt"  # the cached .nox holds the bootstrap env as well
-    original = bootstrap_lock.read_text()
-    bootstrap_lock.write_text(original + "\n# a comment changes the bytes\n")
-    try:
-        third = ok(run_nox(repo, "-s", "cache-key"))
-    finally:
-        bootstrap_lock.write_text(original)
-    assert f"tests: {keys['tests']}" not in third
+    # The cached .nox holds the bootstrap env as well, and is shaped by the code that syncs it.
+    for path in (repo / "requirements" / "nox.txt", repo / "tools" / "noxenv.py"):
+        original = path.read_text()
+        path.write_text(original + "\n# a comment changes the bytes\n")
+        try:
+            third = ok(run_nox(repo, "-s", "cache-key"))
+        finally:
+            path.write_text(original)
+        assert f"tests: {keys['tests']}" not in third, path
 
 
 def test_monitor_env_holds_and_imports_nothing_heavy(repo: Path) -> None:
@@ -277,6 +279,22 @@ def test_noxfile_bootstraps_nox_where_it_is_not_installed(tmp_path: Path) -> Non
     assert (repo / ".nox" / "_bootstrap").is_dir()
 
 
+@pytest.mark.parametrize("launcher", ["python noxfile.py", "python -m nox -f noxfile.py"])
+def test_noxfile_finds_its_helpers_from_any_folder(tmp_path: Path, launcher: str) -> None:
+    """nox loads the noxfile without its folder on sys.path: tools/noxenv.py comes from beside it, never
+    from a ``tools`` package in the folder the user started from."""
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "tools").mkdir(parents=True)
+    (elsewhere / "tools" / "__init__.py").write_text("raise ImportError('a tools package of the user')\n")
+    noxfile = str(ROOT / "noxfile.py")
+    command = [sys.executable, noxfile] if launcher == "python noxfile.py" else nox_command(ROOT)
+    result = subprocess.run(
+        [*command, "--list"], cwd=elsewhere, env=clean_environ(), capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "* monitor" in result.stdout and "cache-key" in result.stdout
+
+
 def walked(location: Path) -> str:
     """The inventory as the first stamps were written: ``os.walk``, sorted, ``__pycache__`` and stamps left out."""
     import hashlib
@@ -294,12 +312,8 @@ def walked(location: Path) -> str:
 
 def test_inventory_matches_the_stamps_already_written(tmp_path: Path) -> None:
     """A different hash for the same env would rebuild every user's envs once, the train env's GBs included."""
-    import importlib.util
+    from tools import noxenv as module
 
-    spec = importlib.util.spec_from_file_location("noxfile_under_test", ROOT / "noxfile.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     env = tmp_path / "env"
     for name in (
         "bin/python",

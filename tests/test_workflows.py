@@ -91,6 +91,23 @@ def test_monitor_cache_keys_are_exact_and_complete() -> None:
     assert "noxfile.py" in nox_key and "requirements/nox.txt" in nox_key
 
 
+def test_monitor_nox_cache_hashes_what_the_cache_key_session_hashes() -> None:
+    """The workflow's key and `nox -s cache-key` follow the same files: the monitor's lock and the
+    noxfile's CACHE_INPUTS (the noxfile, tools/noxenv.py which syncs the envs, requirements/nox.txt)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("noxfile_under_test", ROOT / "noxfile.py")
+    assert spec is not None and spec.loader is not None
+    noxfile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(noxfile)
+    step = next(s for s in monitor_job()["steps"] if s.get("id") == "nox-cache")
+    call = re.search(r"hashFiles\((.*?)\)", step["with"]["key"])
+    assert call is not None
+    hashed = re.findall(r"'([^']*)'", call[1])
+    lock = f"requirements/{noxfile.SESSION_LOCKS['monitor']}.txt"
+    assert sorted(hashed) == sorted([lock, *(p.relative_to(ROOT).as_posix() for p in noxfile.CACHE_INPUTS)])
+
+
 def test_secrets_reach_only_the_step_that_needs_them() -> None:
     doc = load_workflow(MONITOR)
     job = monitor_job()
