@@ -56,7 +56,7 @@ class ForwardProxy:
 
     def _serve(self, client: socket.socket) -> None:
         client.settimeout(30)
-        with client, contextlib.suppress(OSError):
+        with client, contextlib.suppress(OSError, ValueError):  # a client that hangs up or talks nonsense
             head, extra = self._head(client)
             if head is None:
                 return

@@ -99,7 +99,7 @@ def for_url(url: str, env: Mapping[str, str]) -> Proxy | None:
         return None
     keys = (f"{parts.scheme}://{host}", parts.scheme, f"all://{host}", "all")
     chosen = next((proxies[key] for key in keys if key in proxies), None)
-    if chosen is None or _bypass(parts.hostname or "", _port(url), env, proxies):
+    if chosen is None or _bypass(host, _port(url), env, proxies):
         return None
     return _parse(*chosen)
 

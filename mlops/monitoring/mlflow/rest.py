@@ -166,7 +166,8 @@ class RestBackend:
             )
         kind = f"http-{status}"
         retried = " after retries" if status >= 500 else ""
-        return MlflowError(kind, f"{where} answered HTTP {status}{retried}{f' ({code})' if code else ''}")
+        # Through a proxy, a 502 or 504 may be the proxy's own answer: say which way it came.
+        return MlflowError(kind, f"{where} answered HTTP {status}{retried}{f' ({code})' if code else ''}{self.via}")
 
     def _left(self) -> float:
         return self.deadline - time.monotonic()
