@@ -105,7 +105,7 @@ HOSTS = [
 NO_PROXY = [
     "mlflow.corp", ".mlflow.corp", "mlflow.corp:5000", "mlflow.corp:6000", "*", "a.b, *", " mlflow.corp , x",
     "MLFLOW.CORP", ".corp", "corp", "127.0.0.1", "127.0.0.0/8", "10.0.0.0/8", "10.1.2.3/33", "127.1", "localhost",
-    "localhost:5000", "::1", "[::1]",
+    "localhost:5000", "::1", "[::1]", "::", " * ", ".",
 ]  # fmt: skip
 BYPASS = [
     (url, {"HTTP_PROXY": CORP, "HTTPS_PROXY": CORP, "NO_PROXY": no}) for url, no in itertools.product(HOSTS, NO_PROXY)

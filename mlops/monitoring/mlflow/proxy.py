@@ -9,7 +9,7 @@ and CPython's ``urllib.request``, which requests calls on Linux:
    (``REQUEST_METHOD`` set) an uppercase ``HTTP_PROXY`` is ignored.
 2. ``should_bypass_proxies``: ``no_proxy`` (else ``NO_PROXY``), spaces removed, split on commas; an IPv4
    host matches an address or a CIDR block, a name matches itself or a parent domain, with or without
-   its port; then the standard library's ``proxy_bypass_environment`` (``*`` alone: every host).
+   its port; then the standard library's ``proxy_bypass_environment`` (``*`` alone: every host), copied.
 3. ``select_proxy``: ``<scheme>://<host>``, ``<scheme>``, ``all://<host>``, ``all``: so ``ALL_PROXY``
    serves both schemes when the scheme's own variable is unset.
 4. ``prepend_scheme_if_needed``: ``proxy:3128`` means ``http://proxy:3128``; ``user:password@`` in it
@@ -36,6 +36,7 @@ from mlops.monitoring.mlflow.base import MlflowError
 
 SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+-]*:")
 """What urllib3's ``parse_url`` takes for a scheme: ``localhost:3128`` has one (``localhost``)."""
+HOST_PORT = re.compile(r"(.*):([0-9]*)", re.DOTALL)
 
 
 class NeedsClient(MlflowError):
@@ -139,12 +140,27 @@ def _bypass(host: str, port: int | None, env: Mapping[str, str], proxies: Mappin
             for entry in (e.lstrip(".") for e in entries):
                 if entry in (host, with_port) or host.endswith(f".{entry}") or with_port.endswith(f".{entry}"):
                     return True
-    from urllib.request import proxy_bypass_environment  # only when a proxy is in play: ~10 ms
+    return _stdlib_bypass(host, proxies["no"][1] if "no" in proxies else None)
 
-    try:
-        return bool(proxy_bypass_environment(host, {k: v for k, (_, v) in proxies.items()}))
-    except (TypeError, socket.gaierror):
+
+def _stdlib_bypass(host: str, no_proxy: str | None) -> bool:
+    """CPython 3.11's ``urllib.request.proxy_bypass_environment`` (undocumented, so copied, not imported):
+    the ``no`` proxy as ``getproxies_environment`` found it; ``*`` alone bypasses all; a port is split off
+    the way ``_splitport`` does it (``::1`` becomes ``::``)."""
+    if no_proxy is None:
         return False
+    if no_proxy == "*":
+        return True
+    host = host.lower()
+    split = HOST_PORT.fullmatch(host)
+    hostonly = split[1] if split and split[2] else host
+    for entry in no_proxy.split(","):
+        name = entry.strip().lstrip(".").lower()
+        if not entry.strip():
+            continue
+        if name in (hostonly, host) or hostonly.endswith(f".{name}") or host.endswith(f".{name}"):
+            return True
+    return False
 
 
 def _is_ipv4(text: str) -> bool:
