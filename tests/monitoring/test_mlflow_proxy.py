@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from mlops.monitoring.config import MlflowConfig
 from mlops.monitoring.mlflow.base import MlflowError
 from mlops.monitoring.mlflow.gather import backend_name
 from mlops.monitoring.mlflow.proxy import for_url
+from mlops.monitoring.mlflow.rest import CA_BUNDLE_VARIABLES
 from tests.conftest import EXAMPLE_CONFIG, MlflowServer, NoxMonitor, Outcome, free_port, report
 from tests.monitoring.proxy_server import ForwardProxy
 from tests.monitoring.test_mlflow_tls import Pki, TlsProxy, https
@@ -37,20 +40,26 @@ USER = "proxy-user"
 CORP = "http://proxy.corp:3128"
 
 
+@pytest.fixture(autouse=True)
+def no_inherited_proxy_or_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's (or this machine's) proxies and CA bundle stay out of these tests."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy") or name in (*CA_BUNDLE_VARIABLES, "REQUEST_METHOD"):
+            monkeypatch.delenv(name)
+
+
 # --- the choice, against requests ------------------------------------------------------------------
 
 
 def by_requests(url: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
     """What requests (MLflow's transport) does: its Session's environment merge, select_proxy,
-    prepend_scheme_if_needed, urllib3's parse_url and the adapter's proxy headers."""
+    prepend_scheme_if_needed, urllib3's parse_url and the adapter's proxy headers. ``os.environ`` holds
+    no proxy variable before (``no_inherited_proxy_or_bundle``)."""
     import requests
     from requests.adapters import HTTPAdapter
     from requests.utils import prepend_scheme_if_needed, select_proxy
     from urllib3.util import parse_url
 
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy") or name == "REQUEST_METHOD":
-            monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     proxies = requests.Session().merge_environment_settings(url, {}, None, None, None)["proxies"]
@@ -336,3 +345,58 @@ def test_the_entry_point_goes_through_the_proxy_and_hides_its_password(
     (server,) = [f for f in json.loads(out.read_text())["findings"] if f["check"] == "MON302"]
     assert server["severity"] == "ok", (server, r.err)
     assert {"health", "version"} <= forwarded_paths(guarded)
+
+
+# --- a TLS-inspecting proxy's CA: the bundle requests reads for MLflow's verify=True ----------------
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("variable", CA_BUNDLE_VARIABLES)
+def test_the_ca_bundle_requests_reads_is_trusted(
+    ask: Callable[..., dict[str, Any]], tls: TlsProxy, pki: Pki, proxy: ForwardProxy,
+    monkeypatch: pytest.MonkeyPatch, path: str, variable: str,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    monkeypatch.setenv(variable, str(pki.ca))
+    found = ask(https(tls), path)
+    assert {f["severity"] for f in found.values()} == {"ok"}, found
+    assert {(s.method, s.target) for s in proxy.seen} == {("CONNECT", f"127.0.0.1:{tls.port}")}
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_ca_folder_is_trusted_too(
+    ask: Callable[..., dict[str, Any]], tls: TlsProxy, pki: Pki, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, path: str,
+) -> None:  # fmt: skip
+    """requests hands a folder to urllib3 as ``ca_cert_dir``: OpenSSL's hashed names (``openssl rehash``)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to name the certificates in a CA folder")
+    folder = tmp_path / "cas"
+    folder.mkdir()
+    shutil.copy(pki.ca, folder / "ca.pem")
+    subprocess.run(["openssl", "rehash", str(folder)], check=True, capture_output=True)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(folder))
+    found = ask(https(tls), path)
+    assert {f["severity"] for f in found.values()} == {"ok"}, found
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("setting", ["server_cert_path", "insecure_tls"])
+def test_the_config_or_insecure_tls_wins_over_the_bundle_variables(
+    ask: Callable[..., dict[str, Any]], tls: TlsProxy, pki: Pki, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, path: str, setting: str,
+) -> None:  # fmt: skip
+    """MLflow passes requests ``verify=<server_cert_path>`` or ``False`` then: the variables are not read."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    value = pki.ca if setting == "server_cert_path" else "true"
+    found = ask(https(tls), path, "--set", f"mlflow.{setting}={value}")
+    assert {f["severity"] for f in found.values()} == {"ok"}, [f["message"] for f in found.values()]
+
+
+def test_an_unusable_ca_bundle_is_named(
+    ask: Callable[..., dict[str, Any]], tls: TlsProxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "missing.pem"
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(missing))
+    message = ask(https(tls), "rest")["MON302"]["message"]
+    assert f"CURL_CA_BUNDLE {missing} cannot be used as a CA bundle" in message

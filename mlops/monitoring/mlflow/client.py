@@ -20,7 +20,7 @@ from mlops.monitoring.config import MlflowConfig
 from mlops.monitoring.mlflow.auth import PLUGIN_VARIABLES, plugin
 from mlops.monitoring.mlflow.base import ExperimentRecord, MlflowError, ModelRecord, NotFound, RunRecord, VersionRecord
 from mlops.monitoring.mlflow.proxy import needs_client
-from mlops.monitoring.mlflow.rest import ERROR_CODE, RestBackend
+from mlops.monitoring.mlflow.rest import CA_BUNDLE_VARIABLES, ERROR_CODE, RestBackend
 
 DATABRICKS_HINT = (
     "Databricks did not answer; set DATABRICKS_HOST and DATABRICKS_TOKEN (or a ~/.databrickscfg profile, "
@@ -47,7 +47,8 @@ class ClientBackend:
         # MLflow reads these on every call; they are this process's only MLflow configuration.
         # The variables that choose its credentials (mlflow/auth.py), .env included, as the REST path reads them.
         os.environ.update({k: env[k] for k in (*SECRET_VARIABLES, *PLUGIN_VARIABLES) if env.get(k)})
-        os.environ.update({k: v for k, v in env.items() if k.lower().endswith("_proxy")})  # requests reads them
+        # requests reads these itself (proxies, CA bundle): .env's too, as the REST path reads them.
+        os.environ.update({k: v for k, v in env.items() if k.lower().endswith("_proxy") or k in CA_BUNDLE_VARIABLES})
         if "NETRC" in env:
             os.environ["NETRC"] = env["NETRC"]
         if config.username:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import socket
 import ssl
@@ -40,6 +41,9 @@ ERROR_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 VERSION = re.compile(r"\d[0-9A-Za-z.+-]{0,39}")
 """What the server may put in a finding: MLflow's error codes and version numbers. Anything else it
 sends (a body that echoes the Authorization header, say) is counted, never shown."""
+SERVER_CERT = "MLFLOW_TRACKING_SERVER_CERT_PATH (mlflow.server_cert_path)"
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+"""requests' CA bundle for ``verify=True``, the first set wins: where a TLS-inspecting proxy's CA usually goes."""
 PROXY_STATUS = re.compile(rb"HTTP/1\.[01] (\d{3})(?: .*)?")
 
 
@@ -75,7 +79,11 @@ class RestBackend:
             self.headers["Proxy-Authorization"] = self.proxy.authorization
         self.context: ssl.SSLContext | None = None
         if self.https:
-            self.context = _tls_context(config.server_cert_path, config.client_cert_path)
+            cafile, setting = config.server_cert_path, SERVER_CERT
+            if cafile is None and not config.insecure_tls:  # MLflow hands requests verify=True: it reads these
+                found = next((name for name in CA_BUNDLE_VARIABLES if env.get(name)), None)
+                cafile, setting = (env[found], found) if found else (None, setting)
+            self.context = _tls_context(cafile, config.client_cert_path, setting=setting)
             if config.insecure_tls:
                 self.context.check_hostname = False
                 self.context.verify_mode = ssl.CERT_NONE
@@ -288,13 +296,15 @@ class RestBackend:
             chunks.append(chunk)
 
 
-def _tls_context(cafile: str | None, certfile: str | None = None) -> ssl.SSLContext:
-    """The system's trust store or the configured CA bundle, and the client certificate for mutual TLS
-    (MLflow's convention: certificate and key in one .pem). A file that cannot be used is named, not raised."""
+def _tls_context(cafile: str | None, certfile: str | None = None, *, setting: str = SERVER_CERT) -> ssl.SSLContext:
+    """The system's trust store or the CA bundle (a folder: requests' ``ca_cert_dir``), and the client certificate
+    for mutual TLS (MLflow's convention: certificate and key in one .pem). What cannot be used is named, not raised."""
     try:
-        context = ssl.create_default_context(cafile=cafile)
+        if cafile is not None and os.path.isdir(cafile):
+            context = ssl.create_default_context(capath=cafile)
+        else:
+            context = ssl.create_default_context(cafile=cafile)
     except OSError as exc:  # ssl.SSLError included: the file is there but holds no certificate
-        setting = "MLFLOW_TRACKING_SERVER_CERT_PATH (mlflow.server_cert_path)"
         raise _unusable(setting, cafile, "a CA bundle", exc) from None
     if certfile:
         try:
