@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import socket
 import ssl
@@ -297,13 +296,11 @@ class RestBackend:
 
 
 def _tls_context(cafile: str | None, certfile: str | None = None, *, setting: str = SERVER_CERT) -> ssl.SSLContext:
-    """The system's trust store or the CA bundle (a folder: requests' ``ca_cert_dir``), and the client certificate
-    for mutual TLS (MLflow's convention: certificate and key in one .pem). What cannot be used is named, not raised."""
+    """The system's trust store or the CA bundle, and the client certificate for mutual TLS (MLflow's
+    convention: certificate and key in one .pem). A file that cannot be used is named, not raised; so is a
+    folder, which requests would read as ``ca_cert_dir``."""
     try:
-        if cafile is not None and os.path.isdir(cafile):
-            context = ssl.create_default_context(capath=cafile)
-        else:
-            context = ssl.create_default_context(cafile=cafile)
+        context = ssl.create_default_context(cafile=cafile)
     except OSError as exc:  # ssl.SSLError included: the file is there but holds no certificate
         raise _unusable(setting, cafile, "a CA bundle", exc) from None
     if certfile:
