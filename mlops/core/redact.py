@@ -10,7 +10,7 @@ import contextlib
 import os
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 SECRET_VARIABLES = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME")
 USERINFO = re.compile(r"(?<=://)[^/?#\s@]*@")
@@ -73,15 +73,24 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 
 
 def uri_passwords(values: Iterable[str]) -> list[str]:
-    """Passwords found inside URIs: derived secrets that no secret store masks by itself."""
+    """Passwords found inside URIs: derived secrets that no secret store masks by itself. Each comes as
+    written and percent-decoded, the form a client sends (``p%40ss`` is sent as ``p@ss``)."""
     found = []
     for value in values:
         if "@" in value and "://" in value:
             try:
-                found.append(urlsplit(value).password or "")
+                password = urlsplit(value).password or ""
             except ValueError:
                 continue
+            found += [password, unquote(password)]
     return [p for p in found if p]
+
+
+def proxy_passwords(env: Mapping[str, str]) -> list[str]:
+    """Passwords in ``*_proxy`` variables, including ``user:pass@host:port`` without a scheme, which
+    requests reads as ``http://``."""
+    values = [v for k, v in env.items() if k.lower().endswith("_proxy") and "@" in v]
+    return uri_passwords([v if "://" in v else f"http://{v.removeprefix('//')}" for v in values])
 
 
 def netrc_file(env: Mapping[str, str]) -> str | None:
@@ -121,6 +130,7 @@ def stored_passwords(env: Mapping[str, str]) -> list[str]:
 
 def secrets_in(env: Mapping[str, str], argv: Iterable[str] = ()) -> list[str]:
     """Every value that must never be printed: credential variables' values, URI passwords and the
-    passwords MLflow would read from its credentials file or netrc."""
+    passwords MLflow would read from its credentials file or netrc, and proxy passwords."""
     secrets = [env.get(name, "") for name in SECRET_VARIABLES if name != "MLFLOW_TRACKING_USERNAME"]
-    return [s for s in secrets if s] + uri_passwords([*env.values(), *argv]) + stored_passwords(env)
+    found = uri_passwords([*env.values(), *argv]) + proxy_passwords(env) + stored_passwords(env)
+    return [s for s in secrets if s] + found

@@ -19,7 +19,8 @@ from mlops.core.redact import SECRET_VARIABLES, safe_uri
 from mlops.monitoring.config import MlflowConfig
 from mlops.monitoring.mlflow.auth import PLUGIN_VARIABLES, plugin
 from mlops.monitoring.mlflow.base import ExperimentRecord, MlflowError, ModelRecord, NotFound, RunRecord, VersionRecord
-from mlops.monitoring.mlflow.rest import ERROR_CODE, RestBackend
+from mlops.monitoring.mlflow.proxy import needs_client
+from mlops.monitoring.mlflow.rest import CA_BUNDLE_VARIABLES, ERROR_CODE, RestBackend
 
 DATABRICKS_HINT = (
     "Databricks did not answer; set DATABRICKS_HOST and DATABRICKS_TOKEN (or a ~/.databrickscfg profile, "
@@ -46,6 +47,8 @@ class ClientBackend:
         # MLflow reads these on every call; they are this process's only MLflow configuration.
         # The variables that choose its credentials (mlflow/auth.py), .env included, as the REST path reads them.
         os.environ.update({k: env[k] for k in (*SECRET_VARIABLES, *PLUGIN_VARIABLES) if env.get(k)})
+        # requests reads these itself (proxies, CA bundle): .env's too, as the REST path reads them.
+        os.environ.update({k: v for k, v in env.items() if k.lower().endswith("_proxy") or k in CA_BUNDLE_VARIABLES})
         if "NETRC" in env:
             os.environ["NETRC"] = env["NETRC"]
         if config.username:
@@ -70,9 +73,9 @@ class ClientBackend:
             self.client = MlflowClient(tracking_uri=uri, registry_uri=uri)
         except Exception as exc:  # noqa: BLE001 - MLflow refuses the URI: named, never echoed
             raise MlflowError("client", f"mlflow-skinny cannot open {self.shown} ({type(exc).__name__})") from None
-        # A plugin signs requests only MLflow's client can make; otherwise /health and /version come from the
-        # same code on both paths.
-        http = scheme in ("http", "https") and plugin(env) is None
+        # A plugin signs requests only MLflow's client can make, and some proxies only it can use; otherwise
+        # /health and /version come from the same code on both paths.
+        http = scheme in ("http", "https") and plugin(env) is None and not needs_client(uri, env)
         self.rest = RestBackend(config, env=env, deadline=deadline) if http else None
 
     def server_version(self) -> str:

@@ -24,12 +24,15 @@ GRACE = 0.1
 
 
 def backend_name(config: MlflowConfig, env: Mapping[str, str]) -> str:
-    """``auto``: the stdlib paths where they send what MLflow would; its client for plugin-signed requests."""
+    """``auto``: the stdlib paths where they send what MLflow would; its client for plugin-signed requests
+    and for proxies only it can use (SOCKS, https://)."""
     if config.client != "auto":
         return config.client
     scheme = urlsplit(config.tracking_uri or "").scheme
     if scheme in ("http", "https"):
-        return "mlflow" if plugin(env) else "rest"
+        from mlops.monitoring.mlflow.proxy import needs_client
+
+        return "mlflow" if plugin(env) or needs_client(config.tracking_uri or "", env) else "rest"
     return "filestore" if scheme == "file" else "mlflow"
 
 
