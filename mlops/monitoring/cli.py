@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from mlops.core.cli import internal_error
 from mlops.core.config import ConfigError, read_environment
-from mlops.core.redact import hide_userinfo, scrub, secrets_in, uri_passwords
+from mlops.core.redact import hide_userinfo, proxy_passwords, scrub, secrets_in, uri_passwords
 from mlops.monitoring.checks import selected_checks
 from mlops.monitoring.config import Config
 from mlops.monitoring.options import OTHER_VARIABLES, build_parser, configure
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         secrets = secrets_in(env, sys.argv[1:] if argv is None else argv)
         config, origin = configure(args, env, cwd)
         given = sys.argv[1:] if argv is None else argv
-        derived = uri_passwords([*env.values(), config.mlflow.tracking_uri or "", *given])
+        derived = uri_passwords([*env.values(), config.mlflow.tracking_uri or "", *given]) + proxy_passwords(env)
         secrets += derived
         report = scrub_report(evaluate(config, env, cwd, started=started, origin=origin), clean)
         return emit(report, config, env=env, derived=derived, clean=clean, fail=fail)

@@ -162,6 +162,18 @@ def test_secrets_never_reach_githubs_files_and_derived_ones_are_masked(
     assert "https://mlflow.example.com" in shown
 
 
+def test_a_proxy_password_written_without_a_scheme_is_masked_too(
+    monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """requests reads ``user:pass@proxy:3128`` as an http:// proxy: its password is a secret later steps must hide."""
+    summary, output = github_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("HTTPS_PROXY", "user:canary-proxy-3@127.0.0.1:9")
+    outcome = monitor("--ignore", "MON3")
+    assert "::add-mask::canary-proxy-3" in outcome.out.splitlines()
+    shown = "\n".join(line for line in outcome.out.splitlines() if not line.startswith("::add-mask::")) + outcome.err
+    assert "canary-proxy-3" not in shown + summary.read_text() + output.read_text()
+
+
 def test_outside_actions_no_mask_line_prints_the_password(monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the runner swallows ``::add-mask::``; in a terminal or a captured log it would show the secret."""
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
