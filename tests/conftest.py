@@ -250,3 +250,21 @@ def in_threads(work: Callable[[int], object], count: int, *, timeout: float = 12
         thread.start()
     for thread in threads:
         thread.join(timeout=timeout)
+
+
+def champion_scenario(uri: str, prefix: str) -> tuple[str, str]:
+    """An experiment and a registered model with @champion on a finished run, on the server at ``uri``:
+    every MLflow check can pass. Returns (experiment, model), both unique to this call."""
+    import uuid
+
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    tag = uuid.uuid4().hex[:8]
+    experiment, model = f"{prefix}-exp-{tag}", f"{prefix}-model-{tag}"
+    run = client.create_run(client.create_experiment(experiment))
+    client.set_terminated(run.info.run_id)
+    client.create_registered_model(model)
+    version = client.create_model_version(model, f"runs:/{run.info.run_id}/model", run.info.run_id)
+    client.set_registered_model_alias(model, "champion", version.version)
+    return experiment, model

@@ -25,6 +25,7 @@ if __name__ == "__main__":  # the tally, run from a checkout
 
 from mlops.contract import validate as validate_module
 from mlops.contract.validate import SchemaError, load_schema, validate
+from tests.contract.test_validate import resolve
 
 SUITE = Path(__file__).parent / "suite" / "tests" / "draft2020-12"
 
@@ -73,15 +74,6 @@ def groups() -> Iterator[Group]:
 
 
 GROUPS = list(groups())
-
-
-def resolve(instance: Any, where: str) -> Any:
-    """Follow a JSON pointer as the messages write it (the root is ``/``); raises if it leads nowhere."""
-    node = instance
-    for escaped in where.split("/")[1:] if where != "/" else []:
-        token = escaped.replace("~1", "/").replace("~0", "~")
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node
 
 
 def judge(group: Group, folder: Path, *, keep_going: bool = False) -> Counter[str]:

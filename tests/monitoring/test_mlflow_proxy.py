@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from mlops.monitoring.mlflow.base import MlflowError
 from mlops.monitoring.mlflow.gather import backend_name
 from mlops.monitoring.mlflow.proxy import for_url
 from mlops.monitoring.mlflow.rest import CA_BUNDLE_VARIABLES
-from tests.conftest import EXAMPLE_CONFIG, MlflowServer, NoxMonitor, Outcome, free_port, report
+from tests.conftest import EXAMPLE_CONFIG, MlflowServer, NoxMonitor, Outcome, champion_scenario, free_port, report
 from tests.monitoring.proxy_server import ForwardProxy
 from tests.monitoring.test_mlflow_tls import Pki, TlsProxy, https
 from tests.monitoring.test_mlflow_tls import pki as pki  # noqa: PLC0414 - the fixtures, shared
@@ -195,17 +194,7 @@ def guarded() -> Iterator[ForwardProxy]:
 @pytest.fixture(scope="module")
 def scenario(mlflow_server: MlflowServer) -> tuple[str, str]:
     """An experiment and a registered model with @champion on a finished run: every check can pass."""
-    from mlflow import MlflowClient
-
-    client = MlflowClient(tracking_uri=mlflow_server.uri, registry_uri=mlflow_server.uri)
-    tag = uuid.uuid4().hex[:8]
-    experiment, model = f"proxy-exp-{tag}", f"proxy-model-{tag}"
-    run = client.create_run(client.create_experiment(experiment))
-    client.set_terminated(run.info.run_id)
-    client.create_registered_model(model)
-    version = client.create_model_version(model, f"runs:/{run.info.run_id}/model", run.info.run_id)
-    client.set_registered_model_alias(model, "champion", version.version)
-    return experiment, model
+    return champion_scenario(mlflow_server.uri, "proxy")
 
 
 CHECKS = ("MON302", "MON303", "MON304", "MON305")

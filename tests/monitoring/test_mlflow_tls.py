@@ -14,7 +14,6 @@ import select
 import socket
 import ssl
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import EXAMPLE_CONFIG, MlflowServer, Outcome, report
+from tests.conftest import EXAMPLE_CONFIG, MlflowServer, Outcome, champion_scenario, report
 
 RunMonitor = Callable[..., Outcome]
 PATHS = ("rest", "mlflow")
@@ -172,17 +171,7 @@ def mtls(mlflow_server: MlflowServer, pki: Pki) -> Iterator[TlsProxy]:
 @pytest.fixture(scope="module")
 def scenario(mlflow_server: MlflowServer) -> tuple[str, str]:
     """An experiment and a registered model with @champion on a finished run: every check can pass."""
-    from mlflow import MlflowClient
-
-    client = MlflowClient(tracking_uri=mlflow_server.uri, registry_uri=mlflow_server.uri)
-    tag = uuid.uuid4().hex[:8]
-    experiment, model = f"tls-exp-{tag}", f"tls-model-{tag}"
-    run = client.create_run(client.create_experiment(experiment))
-    client.set_terminated(run.info.run_id)
-    client.create_registered_model(model)
-    version = client.create_model_version(model, f"runs:/{run.info.run_id}/model", run.info.run_id)
-    client.set_registered_model_alias(model, "champion", version.version)
-    return experiment, model
+    return champion_scenario(mlflow_server.uri, "tls")
 
 
 @pytest.fixture
