@@ -380,3 +380,11 @@ def test_an_unusable_ca_bundle_is_named(
     monkeypatch.setenv("CURL_CA_BUNDLE", str(missing))
     message = ask(https(tls), "rest")["MON302"]["message"]
     assert f"CURL_CA_BUNDLE {missing} cannot be used as a CA bundle" in message
+
+
+def test_proxy_credentials_http_basic_cannot_carry_are_refused_naming_the_variable() -> None:
+    """requests fails before sending such a header; the stdlib path names the variable, never the password."""
+    with pytest.raises(MlflowError) as caught:
+        for_url("http://mlflow.example.com:5000", {"HTTP_PROXY": "http://user:p%E2%82%ACss@proxy:3128"})
+    assert caught.value.kind == "proxy-config"
+    assert str(caught.value) == "the credentials from HTTP_PROXY hold characters HTTP Basic cannot send (latin-1)"

@@ -67,15 +67,15 @@ def credentials(uri: str, *, username: str | None, env: Mapping[str, str]) -> Cr
     parts = urlsplit(uri)
     found = _netrc(parts.hostname, env)
     if found is not None:
-        return Credentials(_basic(*found, encoding="latin-1", source="netrc"), "netrc")
+        return Credentials(basic(*found, encoding="latin-1", source="netrc"), "netrc")
     if parts.password is not None:  # `user@host` alone is not credentials to requests
         pair = (unquote(parts.username or ""), unquote(parts.password))
         if any(pair):
-            return Credentials(_basic(*pair, encoding="latin-1", source="the tracking URI"), "uri")
+            return Credentials(basic(*pair, encoding="latin-1", source="the tracking URI"), "uri")
     user = username or file_user
     password = env.get("MLFLOW_TRACKING_PASSWORD") or file_password
     if user and password:
-        return Credentials(_basic(user, password, encoding="utf-8", source="user name and password"), "basic")
+        return Credentials(basic(user, password, encoding="utf-8", source="user name and password"), "basic")
     if token := env.get("MLFLOW_TRACKING_TOKEN"):
         return Credentials(f"Bearer {token}", "token")
     return Credentials(None, "none")
@@ -119,12 +119,14 @@ def _netrc(host: str | None, env: Mapping[str, str]) -> tuple[str, str] | None:
     return (login or account or "", password or "")
 
 
-def _basic(user: str, password: str, *, encoding: str, source: str) -> str:
+def basic(user: str, password: str, *, encoding: str, source: str, kind: str = "credentials") -> str:
+    """An ``Authorization``/``Proxy-Authorization`` Basic value; a character ``encoding`` cannot hold is an
+    error naming ``source``, as requests fails before sending anything."""
     try:
         raw = f"{user}:{password}".encode(encoding)
     except UnicodeEncodeError:
         # requests raises the same error before sending anything: the client path fails too.
         raise MlflowError(
-            "credentials", f"the credentials from {source} hold characters HTTP Basic cannot send ({encoding})"
+            kind, f"the credentials from {source} hold characters HTTP Basic cannot send ({encoding})"
         ) from None
     return "Basic " + base64.b64encode(raw).decode("ascii")

@@ -23,7 +23,6 @@ The system proxy settings requests also reads on macOS and Windows are not read 
 
 from __future__ import annotations
 
-import base64
 import re
 import socket
 import struct
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from mlops.core.redact import safe_uri
+from mlops.monitoring.mlflow.auth import basic
 from mlops.monitoring.mlflow.base import MlflowError
 
 SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+-]*:")
@@ -226,11 +226,6 @@ def _parse(variable: str, value: str) -> Proxy:
         )
     authorization = None
     if parts.username and parts.password is not None and (user := unquote(parts.username)):
-        try:
-            raw = f"{user}:{unquote(parts.password)}".encode("latin-1")
-        except UnicodeEncodeError:
-            raise MlflowError(
-                "proxy-config", f"the credentials in {variable} hold characters HTTP Basic cannot send (latin-1)"
-            ) from None
-        authorization = "Basic " + base64.b64encode(raw).decode("ascii")
+        password = unquote(parts.password)
+        authorization = basic(user, password, encoding="latin-1", source=variable, kind="proxy-config")
     return Proxy(variable=variable, shown=shown, host=host, port=port or 80, authorization=authorization)
