@@ -341,15 +341,6 @@ def test_integral_float_is_an_integer(at: Pointer) -> None:
 # --- load_schema: a schema this interpreter cannot fully check must not load ------------------
 
 
-@pytest.fixture
-def schema_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A private schema folder; the cache is cleared on both sides so no test sees another's schemas."""
-    load_schema.cache_clear()
-    monkeypatch.setattr(validate_module, "SCHEMA_DIR", tmp_path)
-    yield tmp_path
-    load_schema.cache_clear()
-
-
 def write_schema(folder: Path, name: str, schema: dict[str, Any]) -> None:
     (folder / f"{name}.schema.json").write_text(json.dumps(schema), encoding="utf-8")
 

@@ -117,14 +117,6 @@ def judge(group: Group, folder: Path, *, keep_going: bool = False) -> Counter[st
     return outcomes
 
 
-@pytest.fixture
-def schema_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    load_schema.cache_clear()
-    monkeypatch.setattr(validate_module, "SCHEMA_DIR", tmp_path)
-    yield tmp_path
-    load_schema.cache_clear()
-
-
 @pytest.mark.parametrize("group", GROUPS, ids=[g.id for g in GROUPS])
 def test_suite_schema_refused_or_right(group: Group, schema_dir: Path) -> None:
     """Refused at load with SchemaError, or every case as the suite says (bar EXPECTED_DIFFERENT)."""
