@@ -242,9 +242,18 @@ def test_monitor_env_holds_and_imports_nothing_heavy(repo: Path) -> None:
     imported = {m.split(".")[0] for m in result["modules"]}
     assert not imported & {*heavy, "opencv"}, imported & set(heavy)
     assert "mlops.training" not in result["modules"]
+    assert not imported & {"obstore", "asyncio"}, "a local workspace never loads the object-storage client"
     installed = set(distributions(repo))
     forbidden = {"torch", "torchvision", "ultralytics", "opencv-python", "numpy", "pandas", "scipy", "evidently"}
     assert not installed & (forbidden | {"whylogs", "great-expectations", "dvc"})
+
+
+def test_monitor_env_fits_the_seeds_budget_on_disk(repo: Path) -> None:
+    """The seed's "after" bound: the slim env, object-storage client included, holds at most 100 MB."""
+    folder = repo / ".nox" / "monitor"
+    size = sum(p.lstat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    assert "obstore" in set(distributions(repo))
+    assert size <= 100 * 10**6, f"{folder} holds {size / 1e6:.1f} MB"
 
 
 def test_pip_fallback_builds_the_same_env_and_drops_removed_packages(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from mlops.contract import SCHEMAS, schema_name
@@ -24,7 +24,8 @@ from mlops.contract.validate import validate
 class Document:
     """One monitoring file as read: parsed data, or why it could not be used."""
 
-    path: Path
+    path: PurePath
+    """A local path, or the object's name below a remote workspace."""
     shown: str
     data: Any = None
     error: str | None = None
@@ -159,7 +160,18 @@ def _has_lone_surrogate(data: Any) -> bool:
 def load_json(path: Path, *, root: Path, shown: str, max_bytes: int) -> Document:
     """Read and parse a file that follows someone else's format (a peer's report): no schema here."""
     try:
-        return Document(path=path, shown=shown, data=parse_json(read_bytes(path, root=root, max_bytes=max_bytes)))
+        raw = read_bytes(path, root=root, max_bytes=max_bytes)
+    except ValueError as exc:
+        return Document(path=path, shown=shown, error=f"{shown} {exc}")
+    return json_document(raw, path=path, shown=shown)
+
+
+def json_document(raw: bytes | ValueError, *, path: PurePath, shown: str) -> Document:
+    """A peer's report from its bytes (or the reason they could not be read)."""
+    try:
+        if isinstance(raw, ValueError):
+            raise raw
+        return Document(path=path, shown=shown, data=parse_json(raw))
     except ValueError as exc:
         return Document(path=path, shown=shown, error=f"{shown} {exc}")
 
@@ -167,7 +179,19 @@ def load_json(path: Path, *, root: Path, shown: str, max_bytes: int) -> Document
 def load_document(path: Path, *, root: Path, shown: str, expect: str, max_bytes: int) -> Document:
     """Read, parse and validate one file that must carry schema identifier ``expect``."""
     try:
-        data = parse_json(read_bytes(path, root=root, max_bytes=max_bytes), finite_later=True)
+        raw = read_bytes(path, root=root, max_bytes=max_bytes)
+    except ValueError as exc:
+        return Document(path=path, shown=shown, error=f"{shown} {exc}")
+    return contract_document(raw, path=path, shown=shown, expect=expect)
+
+
+def contract_document(raw: bytes | ValueError, *, path: PurePath, shown: str, expect: str) -> Document:
+    """Parse and validate bytes wherever they came from (a folder, a bucket) as schema ``expect``;
+    ``raw`` may instead be the reason the bytes could not be read, which becomes the document's error."""
+    try:
+        if isinstance(raw, ValueError):
+            raise raw
+        data = parse_json(raw, finite_later=True)
     except ValueError as exc:
         return Document(path=path, shown=shown, error=f"{shown} {exc}")
     if not isinstance(data, dict):

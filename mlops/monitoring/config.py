@@ -11,19 +11,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
+from urllib.parse import unquote
 
 from mlops.contract.timestamps import parse_timestamp
 from mlops.core import thresholds
-from mlops.core.config import ConfigError, Spec, Special, coerce, kind
+from mlops.core.config import ConfigError, Spec, Special, coerce, expand_user, kind
+from mlops.core.storage import REMOTE_SCHEMES, remote_scheme, url_problem
 from mlops.monitoring.reporters import FORMATS
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "example" / "monitor.yaml"
-PATH_KEYS = ("workspace", "output", "mlflow.server_cert_path", "mlflow.client_cert_path")
+PATH_KEYS = ("output", "mlflow.server_cert_path", "mlflow.client_cert_path")
 CHOICES = {
     "fail_on": ("warning", "error"),
     "format": FORMATS,
     "mlflow.client": ("auto", "rest", "filestore", "mlflow"),
+    "files.scan": ("recent", "all"),
 }
 ENV_KEYS = {
     "MLOPS_WORKSPACE": "workspace",
@@ -54,6 +57,13 @@ class FilesConfig:
     warn_age_hours: float
     max_age_hours: float
     future_tolerance_seconds: float
+    scan: str = "recent"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StorageConfig:
+    budget_seconds: float = 10.0
+    retries: int = 3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,7 +102,8 @@ class MlflowConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class Config:
-    workspace: Path | None
+    workspace: Path | str | None
+    """A folder, or an object-storage URL (``s3://``, ``gs://``, ``az://``...) kept as a string."""
     as_of: datetime | None
     fail_on: str
     format: str
@@ -103,6 +114,7 @@ class Config:
     alerts: AlertsConfig
     drift: DriftConfig
     mlflow: MlflowConfig
+    storage: StorageConfig
     source: str
     """Where the configuration came from, for the report: a file name, or "defaults"."""
 
@@ -160,6 +172,34 @@ def _tracking_uri(key: str, value: Any, where: str, base: Path) -> str | None:
         raise ConfigError(f"{where}: {key!r}: the file store path cannot be resolved ({type(exc).__name__})") from None
 
 
+def _workspace(key: str, value: Any, where: str, base: Path) -> str | None:
+    """A folder (relative to the config file), a ``file://`` URL, or an object-storage URL kept as given."""
+    location: str | None = coerce(key, value, None, where)
+    if location is None:
+        return None
+    if not location:
+        raise ConfigError(f"{where}: {key!r} is empty: give a folder or a storage URL")
+    scheme, sep, rest = location.partition("://")
+    if sep and remote_scheme(location):
+        problem = url_problem(location)
+        if problem:
+            raise ConfigError(f"{where}: {key!r}: {problem}")
+        return location
+    if sep and scheme.lower() == "file":
+        host, _, path = rest.partition("/")
+        if host not in ("", "localhost"):
+            raise ConfigError(
+                f"{where}: {key!r}: a file:// URL names a local folder (file:///PATH), not host {host[:40]!r}"
+            )
+        location = unquote("/" + path)
+    elif sep and scheme.isalpha():
+        raise ConfigError(
+            f"{where}: {key!r}: {scheme[:20]}:// is no workspace scheme this monitor reads "
+            f"(a folder, file://, {', '.join(s + '://' for s in REMOTE_SCHEMES)})"
+        )
+    return str(base / expand_user(key, location, where))
+
+
 def _inside(key: str, value: Any, where: str, base: Path) -> str:
     """A file or folder name inside the workspace: the reader refuses anything that leads out of it, so a
     name that does is a configuration error, said before any file is read rather than once per file."""
@@ -179,6 +219,7 @@ SPEC = Spec(
     path_keys=frozenset(PATH_KEYS),
     choices=CHOICES,
     special={
+        "workspace": _workspace,
         "as_of": _as_of,
         "drift.since": _as_of,
         "mlflow.tracking_uri": _tracking_uri,
@@ -194,6 +235,12 @@ SPEC = Spec(
 )
 
 
+def _location(value: str | None) -> Path | str | None:
+    if not value:
+        return None
+    return value if remote_scheme(value) else Path(value)
+
+
 def defaults() -> dict[str, Any]:
     return SPEC.defaults()
 
@@ -206,7 +253,7 @@ def load_config(path: Path | None, *, env: Mapping[str, str], overrides: Mapping
 def _build(tree: dict[str, Any], *, source: str) -> Config:
     as_of = parse_timestamp(tree["as_of"]) if tree["as_of"] else None
     return Config(
-        workspace=Path(tree["workspace"]) if tree["workspace"] else None,
+        workspace=_location(tree["workspace"]),
         as_of=as_of,
         fail_on=tree["fail_on"],
         format=tree["format"],
@@ -217,5 +264,6 @@ def _build(tree: dict[str, Any], *, source: str) -> Config:
         alerts=AlertsConfig(**tree["alerts"]),
         drift=DriftConfig(**tree["drift"]),
         mlflow=MlflowConfig(**tree["mlflow"]),
+        storage=StorageConfig(**tree["storage"]),
         source=source,
     )

@@ -71,7 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"run on the bundled example when nothing else configures a run ({UNCONFIGURED}); "
         "what `nox -s monitor` does",
     )
-    p.add_argument("--workspace", metavar="DIR", help="monitoring workspace folder")
+    p.add_argument(
+        "--workspace", metavar="DIR|URL", help="monitoring workspace: a folder, or s3://, gs://, az:// BUCKET/PREFIX"
+    )
+    p.add_argument(
+        "--scan", dest="files.scan", choices=("recent", "all"),
+        help="recent (default): read only the windows the checks judge; all: every window file (an audit)",
+    )  # fmt: skip
     p.add_argument("--as-of", dest="as_of", metavar="TIME", help="judge as of this RFC 3339 time instead of now")
     p.add_argument("--format", choices=FORMATS, help="report format (default: auto)")
     p.add_argument("--output", metavar="FILE", help="write the report to this file, atomically")
@@ -107,7 +113,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         if (values := getattr(args, key)) is not None:
             overrides[key] = ",".join(values)
     for key, value in vars(args).items():
-        if key.startswith(("mlflow.", "drift.")) and value is not None:
+        if key.startswith(("mlflow.", "drift.", "files.")) and value is not None:
             overrides[key] = value
     return overrides
 

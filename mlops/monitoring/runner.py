@@ -67,10 +67,13 @@ def evaluate(
     )
 
 
-def shown_path(path: Path | None, cwd: Path) -> str:
-    """Relative to the current folder when inside it: shorter, and what GitHub annotations need."""
+def shown_path(path: Path | str | None, cwd: Path) -> str:
+    """Relative to the current folder when inside it: shorter, and what GitHub annotations need.
+    An object-storage URL is shown as it is (it holds no credentials: the config refuses those)."""
     if path is None:
         return "<no workspace>"
+    if isinstance(path, str):
+        return path
     try:
         return (
             Path(os.path.relpath(path, cwd)).as_posix() if path.resolve().is_relative_to(cwd.resolve()) else str(path)

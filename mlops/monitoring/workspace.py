@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import heapq
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePath, PurePosixPath
+from typing import Protocol
 
-from mlops.contract.reader import Document, load_document, load_json
+from mlops.contract.reader import Document, contract_document, json_document, load_document, load_json, read_bytes
 from mlops.contract.timestamps import parse_timestamp
 from mlops.monitoring.config import Config
 
@@ -18,7 +21,8 @@ from mlops.monitoring.config import Config
 class Workspace:
     """Everything the file checks look at; nothing here is ever written back."""
 
-    root: Path | None
+    root: Path | str | None
+    """The folder, or the object-storage URL."""
     problem: str | None = None
     missing: tuple[tuple[str, str], ...] = ()
     """(name, why) of each required entry that is absent or of the wrong kind."""
@@ -27,6 +31,8 @@ class Workspace:
     windows: tuple[Document, ...] = ()
     peers: tuple[Document, ...] = ()
     """Peers' reports (Evidently, Great Expectations), parsed but not held to our contract."""
+    scan: str = "all"
+    """``recent``: only the windows the checks judge were read (``files.scan``); ``all``: every one."""
 
     def documents(self) -> list[Document]:
         return [d for d in (self.baseline, self.alerts, *self.windows) if d is not None]
@@ -49,10 +55,21 @@ def model_of(doc: Document) -> tuple[str, str]:
     return str(model["name"]), str(model["version"])
 
 
-def load_workspace(config: Config) -> Workspace:
+def load_workspace(config: Config, now: datetime) -> Workspace:
+    """Read what the checks judge, as of ``now``: in a folder or below an object-storage URL."""
     root = config.workspace
     if root is None:
         return Workspace(root=None, problem="no workspace configured: set `workspace:`, MLOPS_WORKSPACE or --workspace")
+    if isinstance(root, str):
+        from mlops.core.storage import StorageError  # a remote workspace only: local runs never import it
+
+        source: Source = RemoteSource(root, config)
+        try:
+            return _load(source, config, now)
+        except StorageError as exc:
+            return Workspace(root=root, problem=str(exc))
+        finally:
+            source.close()
     shown_root = str(root)
     if not root.exists():
         return Workspace(root=root, problem=f"{shown_root} does not exist")
@@ -60,80 +77,275 @@ def load_workspace(config: Config) -> Workspace:
         return Workspace(root=root, problem=f"{shown_root} is not a folder")
     if not os.access(root, os.R_OK | os.X_OK):
         return Workspace(root=root, problem=f"{shown_root} is not readable")
+    try:
+        return _load(LocalSource(root, config), config, now)
+    except _Unlistable as exc:
+        return Workspace(root=root, problem=str(exc))
+
+
+class _Unlistable(Exception):
+    """A folder that exists but cannot be listed: the whole workspace is unreadable."""
+
+
+class Source(Protocol):
+    """Where the bytes come from: a folder, or object storage (:mod:`mlops.core.storage`)."""
+
+    def documents(self, names: dict[str, str]) -> dict[str, Document | None]:
+        """Contract documents ``{name: schema}`` (None: absent)."""
+
+    def windows(self, *, after: str | None = None, stop_at: str | None = None) -> list[str] | str:
+        """Window file names in ``(after, stop_at)``, sorted, or why the windows folder cannot be used."""
+
+    def read(self, folder: str, names: list[str]) -> Iterator[tuple[str, bytes | ValueError]]:
+        """Each file's bytes, or why it is refused, in the order given; lazily, to keep memory flat."""
+
+    def path(self, folder: str, name: str) -> PurePath:
+        """What :attr:`Document.path` holds: the local path, or the object's name."""
+
+    def peers(self) -> list[Document]: ...
+
+    def close(self) -> None: ...
+
+
+class LocalSource:
+    def __init__(self, root: Path, config: Config) -> None:
+        self.root, self.files = root, config.files
+        self._names: list[str] | None = None
+
+    def documents(self, names: dict[str, str]) -> dict[str, Document | None]:
+        found: dict[str, Document | None] = {}
+        for name, expect in names.items():
+            path = self.root / name
+            found[name] = (
+                load_document(path, root=self.root, shown=name, expect=expect, max_bytes=self.files.max_bytes)
+                if path.exists() or path.is_symlink()
+                else None
+            )
+        return found
+
+    def windows(self, *, after: str | None = None, stop_at: str | None = None) -> list[str] | str:
+        if self._names is None:
+            folder = self.root / self.files.windows
+            if folder.exists() and not folder.is_dir():
+                return "is a file, a folder of window files was expected"
+            if not folder.is_dir():  # a link leading outside is refused file by file, by read_bytes
+                return "is missing from the workspace"
+            try:
+                self._names = sorted(
+                    e.name for e in os.scandir(folder) if e.name.endswith(".json") and not e.name.startswith(".")
+                )
+            except OSError as exc:
+                raise _Unlistable(f"{self.files.windows}/ cannot be listed ({exc.strerror})") from None
+        low = bisect.bisect_right(self._names, after) if after is not None else 0
+        high = bisect.bisect_left(self._names, stop_at) if stop_at is not None else len(self._names)
+        return self._names[low:high]
+
+    def read(self, folder: str, names: list[str]) -> Iterator[tuple[str, bytes | ValueError]]:
+        base = self.root / folder
+        for name in names:
+            try:
+                yield name, read_bytes(base / name, root=self.root, max_bytes=self.files.max_bytes)
+            except ValueError as exc:
+                yield name, exc
+
+    def path(self, folder: str, name: str) -> PurePath:
+        return self.root / folder / name
+
+    def peers(self) -> list[Document]:
+        reports = self.root / self.files.peers
+        if not reports.is_dir():
+            return []
+        return [
+            load_json(
+                reports / entry, root=self.root, shown=f"{self.files.peers}/{entry}", max_bytes=self.files.max_bytes
+            )
+            for entry in sorted(
+                e.name for e in os.scandir(reports) if e.name.endswith(".json") and not e.name.startswith(".")
+            )
+        ]
+
+    def close(self) -> None:
+        pass
+
+
+class RemoteSource:
+    """A workspace below an object-storage URL: keys for names, one listing per window range."""
+
+    BATCH = 256
+    """Windows fetched per round of concurrent GETs: bounds the bytes held at once."""
+
+    def __init__(self, url: str, config: Config) -> None:
+        from mlops.core.storage import RemoteStore
+
+        self.files = config.files
+        self.store = RemoteStore(url, budget_seconds=config.storage.budget_seconds, retries=config.storage.retries)
+        self._sizes: dict[str, int] = {}
+
+    def documents(self, names: dict[str, str]) -> dict[str, Document | None]:
+        raws = self.store.get_many(dict.fromkeys(names), max_bytes=self.files.max_bytes)
+        found: dict[str, Document | None] = {}
+        for name, expect in names.items():
+            raw = raws[name]
+            found[name] = (
+                None if raw is None else contract_document(raw, path=PurePosixPath(name), shown=name, expect=expect)
+            )
+        return found
+
+    def windows(self, *, after: str | None = None, stop_at: str | None = None) -> list[str] | str:
+        entries = self.store.listing(self.files.windows, after=after, stop_at=stop_at)
+        names = []
+        for entry in entries:
+            if entry.name.endswith(".json") and not entry.name.startswith("."):
+                self._sizes[entry.name] = entry.size
+                names.append(entry.name)
+        return names
+
+    def read(self, folder: str, names: list[str]) -> Iterator[tuple[str, bytes | ValueError]]:
+        prefix = folder.strip("/") + "/"
+        for start in range(0, len(names), self.BATCH):
+            chunk = names[start : start + self.BATCH]
+            raws = self.store.get_many({prefix + n: self._sizes.get(n) for n in chunk}, max_bytes=self.files.max_bytes)
+            for name in chunk:
+                raw = raws[prefix + name]
+                yield (
+                    name,
+                    ValueError("was listed but is gone (deleted while the monitor read)") if raw is None else raw,
+                )
+
+    def path(self, folder: str, name: str) -> PurePath:
+        return PurePosixPath(folder, name)
+
+    def peers(self) -> list[Document]:
+        entries = [
+            e for e in self.store.listing(self.files.peers) if e.name.endswith(".json") and not e.name.startswith(".")
+        ]
+        self._sizes.update((e.name, e.size) for e in entries)
+        return [
+            json_document(raw, path=PurePosixPath(self.files.peers, name), shown=f"{self.files.peers}/{name}")
+            for name, raw in self.read(self.files.peers, [e.name for e in entries])
+        ]
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _load(source: Source, config: Config, now: datetime) -> Workspace:
     files = config.files
     missing: list[tuple[str, str]] = []
-
-    def load(name: str, expect: str) -> Document | None:
-        path = root / name
-        if not path.exists() and not path.is_symlink():
+    found = source.documents({files.baseline: "mlops.baseline", files.alerts: "mlops.alerts"})
+    for name in (files.baseline, files.alerts):
+        if found[name] is None:
             missing.append((name, "is missing from the workspace"))
-            return None
-        return load_document(path, root=root, shown=name, expect=expect, max_bytes=files.max_bytes)
-
-    baseline = load(files.baseline, "mlops.baseline")
-    alerts = load(files.alerts, "mlops.alerts")
-    windows: list[Document] = []
-    folder = root / files.windows
-    if folder.exists() and not folder.is_dir():
-        missing.append((f"{files.windows}/", "is a file, a folder of window files was expected"))
-    elif not folder.is_dir():  # a link leading outside is refused file by file, by read_bytes
-        missing.append((f"{files.windows}/", "is missing from the workspace"))
+    windows, listed = _Windows(config, now), source.windows(after=_first_key(config, now))
+    if isinstance(listed, str):
+        missing.append((f"{files.windows}/", listed))
     else:
-        try:
-            names = sorted(
-                e.name for e in os.scandir(folder) if e.name.endswith(".json") and not e.name.startswith(".")
-            )
-        except OSError as exc:
-            return Workspace(root=root, problem=f"{files.windows}/ cannot be listed ({exc.strerror})")
-        windows = _load_windows(folder, names, root=root, config=config)
-        if not names:
+        windows.read(source, listed)
+        step = timedelta(hours=max(files.max_age_hours, 1.0))
+        upper = _first_key(config, now)
+        while upper is not None and not windows.enough():
+            step = min(
+                step * 4, timedelta(days=4_000_000)
+            )  # a stale workspace: look further back, each range once, a few listings in all
+            lower = _key(_shifted(now, -step.total_seconds()))
+            older = source.windows(after=lower, stop_at=upper + "\x00")  # names up to `upper`, inclusive
+            windows.read(source, older if isinstance(older, list) else [])
+            upper = lower
+        if not windows.docs:
             missing.append((f"{files.windows}/*.json", "is missing: no window file yet"))
-    peers: list[Document] = []
-    reports = root / files.peers
-    if reports.is_dir():
-        for entry in sorted(
-            e.name for e in os.scandir(reports) if e.name.endswith(".json") and not e.name.startswith(".")
-        ):
-            shown = f"{files.peers}/{entry}"
-            peers.append(load_json(reports / entry, root=root, shown=shown, max_bytes=files.max_bytes))
     return Workspace(
-        root=root, missing=tuple(missing), baseline=baseline, alerts=alerts, windows=tuple(windows), peers=tuple(peers)
+        root=config.workspace,
+        missing=tuple(missing),
+        baseline=found[files.baseline],
+        alerts=found[files.alerts],
+        windows=tuple(sorted(windows.docs, key=lambda d: d.shown)),
+        peers=tuple(source.peers()),
+        scan=files.scan,
     )
 
 
-def _load_windows(folder: Path, names: list[str], *, root: Path, config: Config) -> list[Document]:
-    """Read every window, keeping the signals of only those drift will judge (:attr:`Workspace.judged`).
+def _first_key(config: Config, now: datetime) -> str | None:
+    """The name after which a recent run lists windows; None lists them all.
 
-    Freshness, schema and timestamps need every file; drift needs the newest ``drift.windows``
-    (all when 0) ending after ``drift.since``. Dropping the other windows' signals as soon as a newer
-    one is read keeps memory flat however many files the folder holds (the same order as
+    Window names begin with their end time (``2026-11-20T070000Z``, ``2026-11-20T070000.123456Z-1f2e3d4c``),
+    so names sort as ends do: every window ending after ``now - files.max_age_hours`` is named after
+    this key (a second earlier, so that fractions of a second cannot fall before it).
+    """
+    files, drift = config.files, config.drift
+    if files.scan == "all" or (drift.windows == 0 and drift.since is None):
+        return None  # everything, as asked (drift over every window needs every window)
+    cutoff = _shifted(now, -files.max_age_hours * 3600)
+    if drift.windows == 0 and drift.since is not None:
+        since = parse_timestamp(drift.since)
+        if since is not None:
+            cutoff = min(cutoff, since)
+    return _key(cutoff)
+
+
+def _key(moment: datetime) -> str | None:
+    """The name-sorting key one second before ``moment``; None before 1970 (list from the start)."""
+    earlier = _shifted(moment, -1.0)
+    return earlier.astimezone(UTC).strftime("%Y-%m-%dT%H%M%S") if earlier.year >= 1970 else None
+
+
+def _shifted(moment: datetime, seconds: float) -> datetime:
+    """``moment`` moved by ``seconds``, clamped to what datetime holds (as ``checks.base.shifted``)."""
+    try:
+        return moment + timedelta(seconds=seconds)
+    except OverflowError:
+        return (datetime.max if seconds > 0 else datetime.min).replace(tzinfo=moment.tzinfo)
+
+
+class _Windows:
+    """Windows as read, keeping the signals of only those drift will judge (:attr:`Workspace.judged`).
+
+    Freshness, schema and timestamps look at every window read; drift needs the newest
+    ``drift.windows`` (all when 0) ending after ``drift.since``. Dropping the other windows' signals
+    as soon as a newer one is read keeps memory flat however many files are read (the same order as
     :attr:`Workspace.by_end`: the time inside the file, then the file name).
     """
-    keep = config.drift.windows  # 0 keeps every window's signals: the user asked to sum them all
-    since = parse_timestamp(config.drift.since) if config.drift.since else None
-    windows: list[Document] = []
-    newest: list[tuple[datetime, int]] = []  # a min-heap of the windows that keep their signals
-    for index, name in enumerate(names):
-        doc = load_document(
-            folder / name, root=root, shown=f"{config.files.windows}/{name}", expect="mlops.window",
-            max_bytes=config.files.max_bytes,
-        )  # fmt: skip
+
+    def __init__(self, config: Config, now: datetime) -> None:
+        self.config = config
+        self.counts_as_now = _shifted(now, config.files.future_tolerance_seconds)
+        self.keep = config.drift.windows  # 0 keeps every window's signals: the user asked to sum them all
+        self.since = parse_timestamp(config.drift.since) if config.drift.since else None
+        self.docs: list[Document] = []
+        self.newest: list[tuple[datetime, int]] = []  # a min-heap of the windows that keep their signals
+        self.eligible = 0
+        self.fresh = False
+        """Whether a valid window not in the future was read (the one freshness judges)."""
+
+    def read(self, source: Source, names: list[str]) -> None:
+        folder = self.config.files.windows
+        for name, raw in source.read(folder, names):
+            shown = f"{folder}/{name}"
+            self.add(contract_document(raw, path=source.path(folder, name), shown=shown, expect="mlops.window"))
+
+    def add(self, doc: Document) -> None:
         if not doc.valid:  # the checks use only the error of an invalid file, never its data
             doc = replace(doc, data=None)
-        windows.append(doc)
+        index = len(self.docs)
+        self.docs.append(doc)
         if not doc.valid:
-            continue
+            return
         end = parse_timestamp(doc.data["window"]["end"])
-        if end is None or (since is not None and end <= since):
-            windows[index] = _without_signals(doc)
-            continue
-        if not keep:
-            continue
-        heapq.heappush(newest, (end, index))
-        if len(newest) > keep:
-            _, older = heapq.heappop(newest)
-            windows[older] = _without_signals(windows[older])
-    return windows
+        self.fresh = self.fresh or (end is not None and end <= self.counts_as_now)
+        if end is None or (self.since is not None and end <= self.since):
+            self.docs[index] = _without_signals(doc)
+            return
+        self.eligible += 1
+        if not self.keep:
+            return
+        heapq.heappush(self.newest, (end, index))
+        if len(self.newest) > self.keep:
+            _, older = heapq.heappop(self.newest)
+            self.docs[older] = _without_signals(self.docs[older])
+
+    def enough(self) -> bool:
+        """Whether the windows read so far are all a recent run judges: one that is not in the future
+        (freshness, MON105), and the ``drift.windows`` newest that drift may judge."""
+        return self.fresh and (self.keep == 0 or self.eligible >= self.keep)
 
 
 def _without_signals(doc: Document) -> Document:

@@ -170,7 +170,7 @@ def test_the_monitor_reads_old_and_new_names_in_time_order(tmp_path: Path) -> No
     doc["window"] = {"start": "2026-11-20T11:00:00Z", "end": "2026-11-20T11:30:00Z"}
     legacy.write_text(json.dumps(doc))
     config = load_config(None, env={}, overrides={"workspace": str(tmp_path)}, cwd=tmp_path)
-    loaded = load_workspace(config)
+    loaded = load_workspace(config, config.as_of or datetime.now(UTC))
     assert [d.path for _, d in loaded.by_end] == [older_name, old, legacy, newest]
 
 

@@ -131,7 +131,7 @@ def test_a_broken_input_is_an_error_for_every_check_that_needs_it() -> None:
 def test_compute_check_runs_one_check_on_the_inputs_given(workspace: Path) -> None:
     """No config file and no workspace: the alerts document alone, judged on the defaults."""
     config = example(workspace)
-    alerts = load_workspace(config).alerts
+    alerts = load_workspace(config, config.as_of or datetime.now(UTC)).alerts
     assert alerts is not None
     (found,) = compute_check("MON201", alerts=alerts, now=NOW)
     assert found.check == "MON201" and found.severity is Severity.WARNING  # a warning 4 h before NOW

@@ -72,7 +72,7 @@ def test_paths_in_a_file_are_relative_to_that_file(tmp_path: Path, monkeypatch: 
     elsewhere.mkdir()
     monkeypatch.chdir(tmp_path / "conf")
     config = load(Path("sub/monitor.yaml"), cwd=elsewhere)
-    assert config.workspace is not None
+    assert isinstance(config.workspace, Path)
     assert config.output is not None
     assert config.workspace.resolve() == (tmp_path / "conf" / "ws").resolve()
     assert config.output.resolve() == (tmp_path / "conf" / "sub" / "reports" / "monitor.txt").resolve()

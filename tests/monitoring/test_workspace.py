@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from tests.monitoring.conftest import RunMonitor
 
 def load(workspace: Path, **drift: object) -> Workspace:
     config = load_config(None, env={}, overrides={"workspace": str(workspace), "drift": drift}, cwd=workspace)
-    return load_workspace(config)
+    return load_workspace(config, config.as_of or datetime.now(UTC))
 
 
 def with_signals(ws: Workspace) -> list[str]:

@@ -20,10 +20,12 @@ TIMESTAMP_KEYS = {
 
 @check("MON100", "files", "workspace")
 def workspace_readable(workspace: Workspace) -> Iterator[Result]:
-    """the monitoring workspace is a readable folder"""
+    """the monitoring workspace is a readable folder, or a bucket prefix the store lets us list and read"""
     ws = workspace
     if ws.problem:
         yield error(ws.problem, str(ws.root or ""))
+    elif isinstance(ws.root, str):
+        yield ok(f"{ws.root} can be listed and read", ws.root)
     else:
         yield ok(f"{ws.root} is a readable folder", str(ws.root))
 
@@ -35,7 +37,12 @@ def required_files(readable: Workspace) -> Iterator[Result]:
     for name, why in ws.missing:
         yield error(f"{name} {why}", name)
     if not ws.missing:
-        yield ok(f"baseline, alerts and {len(ws.windows)} window file(s) present")
+        scope = (
+            ""
+            if ws.scan == "all"
+            else " (files.scan: recent, the windows the checks judge; --scan all reads every one)"
+        )
+        yield ok(f"baseline, alerts and {len(ws.windows)} window file(s) present{scope}")
 
 
 @check("MON102", "files", "readable JSON")

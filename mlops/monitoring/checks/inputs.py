@@ -37,9 +37,9 @@ def provider(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @provider
-def workspace(config: Config) -> Workspace:
-    """The workspace, read once, read-only."""
-    return load_workspace(config)
+def workspace(config: Config, now: datetime) -> Workspace:
+    """The workspace, read once, read-only: the windows the checks judge as of ``now`` (``files.scan``)."""
+    return load_workspace(config, now)
 
 
 @provider

@@ -44,6 +44,8 @@ def annotation_file(report: Report, finding: Finding) -> str | None:
     """The finding's file relative to the checkout, as GitHub wants it; None when it is not a file in it."""
     if finding.family not in FILE_FAMILIES or not finding.subject or "*" in finding.subject:
         return None
+    if "://" in report.workspace:  # an object in a bucket is no file of the checkout
+        return None
     path = posixpath.normpath(posixpath.join(report.workspace.replace("\\", "/"), finding.subject))
     return None if path.startswith(("/", "../")) or path == ".." else path
 

@@ -1,0 +1,366 @@
+"""Object storage, the one way to it: list, head and get for readers, a create-only put for producers.
+
+A workspace is a folder or a URL: ``s3://bucket/prefix``, ``gs://bucket/prefix``,
+``az://container/prefix`` (also ``abfs://``/``abfss://``; the account comes from
+``AZURE_STORAGE_ACCOUNT_NAME``). Local folders never come here, so a local run never imports the
+storage library (obstore, Rust's ``object_store``); a remote one imports it on first use.
+
+Credentials are each cloud's standard variables (``AWS_*``, ``AZURE_STORAGE_*``,
+``GOOGLE_APPLICATION_CREDENTIALS``), read by obstore itself; a URL holding credentials is refused.
+Every call of one :class:`RemoteStore` shares one time budget, and every failure is a
+:class:`StorageError` whose message names the URL, never a credential.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Coroutine
+
+T = TypeVar("T")
+
+REMOTE_SCHEMES = {
+    "s3": "s3", "s3a": "s3",
+    "gs": "gcs",
+    "az": "azure", "abfs": "azure", "abfss": "azure", "azure": "azure", "adl": "azure",
+}  # fmt: skip
+"""URL scheme -> the store it names."""
+
+CONCURRENCY = 16
+"""Objects fetched at once: a run of a day's 5-minute windows (288) takes 18 round trips, not 288."""
+
+PAGE = 1000
+"""Keys per listing request: S3's maximum, so that a listing costs as few requests as it can."""
+
+
+def remote_scheme(location: str | os.PathLike[str]) -> str | None:
+    """The store a workspace location names (``s3``, ``gcs``, ``azure``), None for a local path."""
+    text = os.fspath(location)
+    scheme, sep, _ = text.partition("://")
+    return REMOTE_SCHEMES.get(scheme.lower()) if sep else None
+
+
+def url_problem(url: str) -> str | None:
+    """Why a remote workspace URL cannot be used, in words that never repeat a credential."""
+    scheme, _, rest = url.partition("://")
+    bucket, _, prefix = rest.partition("/")
+    if "@" in bucket or "?" in rest or "#" in rest:
+        return (
+            f"a {scheme}:// workspace URL holds no credentials, query or fragment: give the bucket and prefix "
+            "only, and the credentials in the cloud's standard variables "
+            "(AWS_*, AZURE_STORAGE_*, GOOGLE_APPLICATION_CREDENTIALS)"
+        )
+    if not bucket:
+        return f"{scheme}:// needs a bucket (container): {scheme}://BUCKET/PREFIX"
+    if any(part in (".", "..") for part in prefix.split("/")):
+        return f"{shown_url(url)}: '.' and '..' are not prefixes an object store knows"
+    return None
+
+
+def shown_url(url: str) -> str:
+    """The URL as reports show it: scheme, bucket and prefix, with no trailing slash."""
+    return url.rstrip("/")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One object as a listing or a HEAD answers it: its name below the listed folder, and its size."""
+
+    name: str
+    size: int
+
+
+class StorageError(Exception):
+    """The store as a whole failed (no bucket, denied, unreachable, throttled, out of time).
+
+    ``kind`` is one of: ``no-bucket``, ``denied``, ``unreachable``, ``throttled``, ``timeout``,
+    ``config``, ``failed``.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class ObjectProblem(ValueError):
+    """One object cannot be used (too large, vanished, body too slow): a sentence that follows its name."""
+
+
+class RemoteStore:
+    """The objects below one URL; all calls share ``budget_seconds`` from the first one.
+
+    Retries are obstore's (5xx and SlowDown, connection errors) with exponential backoff, at most
+    ``retries`` per request and never past the budget.
+    """
+
+    def __init__(self, url: str, *, budget_seconds: float = 10.0, retries: int = 3) -> None:
+        problem = url_problem(url)
+        if problem:
+            raise StorageError("config", problem)
+        self.url = shown_url(url)
+        self.budget = budget_seconds
+        self.retries = retries
+        self.requests = 0
+        """Requests sent (listing pages, HEADs, GETs, PUTs), for the benchmark and the tests."""
+        self._deadline: float | None = None
+        self._store: Any = None
+        self._runner: asyncio.Runner | None = None
+
+    # -- public API ------------------------------------------------------------------------------------
+
+    def listing(
+        self, folder: str, *, after: str | None = None, stop_at: str | None = None, limit: int | None = None
+    ) -> list[Entry]:
+        """Objects directly below ``folder`` (names only, no sub-folders), in name order.
+
+        ``after``: only names sorting after it, asked of the store (S3's ``start-after``), so that
+        a listing costs what it returns, not what the folder holds. ``stop_at``: no names from
+        this one on (the listing stops asking for pages). ``limit``: at most this many.
+        """
+        return self._run(self._list(folder, after, stop_at, limit), f"{self.url}/{folder.strip('/')}/")
+
+    def head(self, name: str) -> Entry | None:
+        """The object's size, or None when there is none."""
+        return self._run(self._head(name), f"{self.url}/{name}")
+
+    def get_many(self, names: Mapping[str, int | None], *, max_bytes: int) -> dict[str, bytes | ObjectProblem | None]:
+        """The bytes of each object (``{name: size from the listing or None}``), None for an absent
+        one, fetched concurrently.
+
+        An object whose listed size is over ``max_bytes`` is refused before it is downloaded; one
+        whose body turns out longer is refused too. Per-object failures are values, not raises.
+        """
+        return self._run(self._get_many(dict(names), max_bytes), self.url)
+
+    def put_new(self, name: str, data: bytes) -> None:
+        """Create ``name`` holding ``data`` in one conditional PUT; FileExistsError if it exists."""
+        self._run(self._put(name, data, "create"), f"{self.url}/{name}")
+
+    def put_replacing(self, name: str, data: bytes, *, e_tag: str | None) -> None:
+        """Replace ``name`` only if it is still the version ``e_tag`` names (create it when None).
+
+        Two producers updating one shared file (the alerts) never lose each other's change: the
+        loser gets FileExistsError and reads again.
+        """
+        mode: Any = {"e_tag": e_tag} if e_tag else "create"
+        self._run(self._put(name, data, mode), f"{self.url}/{name}")
+
+    def get_versioned(self, name: str, *, max_bytes: int) -> tuple[bytes, str | None] | None:
+        """The object's bytes and ETag, or None when there is none (for read-modify-write)."""
+        return self._run(self._get_versioned(name, max_bytes), f"{self.url}/{name}")
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+
+    # -- machinery -------------------------------------------------------------------------------------
+
+    def _client(self) -> Any:
+        if self._store is None:
+            from obstore.store import from_url
+
+            options: dict[str, Any] = {
+                "timeout": _duration(self.budget),
+                "connect_timeout": _duration(min(5.0, self.budget)),
+            }
+            if os.environ.get("AWS_ALLOW_HTTP", "").lower() == "true" or _endpoint_is_http():
+                options["allow_http"] = True
+            retry = {
+                "max_retries": self.retries,
+                "retry_timeout": _duration(self.budget),
+                "backoff": {"init_backoff": _duration(0.1), "max_backoff": _duration(2.0), "base": 2},
+            }
+            try:
+                self._store = cast(Any, from_url)(self.url, client_options=options, retry_config=retry)
+            except Exception as exc:  # noqa: BLE001 - obstore's own configuration errors: named, never echoed
+                raise StorageError(
+                    "config", f"{self.url}: the store cannot be configured ({_first_line(exc)})"
+                ) from None
+        return self._store
+
+    def _run(self, coro: Coroutine[Any, Any, T], where: str) -> T:
+        import asyncio
+
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.budget
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            coro.close()
+            raise StorageError("timeout", f"{where}: no answer within the {self.budget:g} s storage budget")
+        if self._runner is None:
+            self._runner = asyncio.Runner()
+        try:
+            return self._runner.run(asyncio.wait_for(coro, remaining))
+        except TimeoutError:
+            raise StorageError("timeout", f"{where}: no answer within the {self.budget:g} s storage budget") from None
+        except (StorageError, FileExistsError, ObjectProblem):
+            raise
+        except Exception as exc:  # noqa: BLE001 - obstore's and the OS's errors: classified, never echoed
+            raise classify(exc, where) from None
+
+    async def _list(self, folder: str, after: str | None, stop_at: str | None, limit: int | None) -> list[Entry]:
+        import obstore
+
+        prefix = folder.strip("/") + "/" if folder.strip("/") else ""
+        entries: list[Entry] = []
+        stream = obstore.list(
+            self._client(), prefix=prefix or None, offset=prefix + after if after else None, chunk_size=PAGE
+        )
+        self.requests += 1
+        async for batch in stream:
+            done = False
+            for meta in batch:
+                name = meta["path"][len(prefix) :] if meta["path"].startswith(prefix) else meta["path"]
+                if stop_at is not None and name >= stop_at:
+                    done = True
+                    break
+                if "/" not in name:
+                    entries.append(Entry(name, int(meta["size"])))
+                    if limit is not None and len(entries) >= limit:
+                        done = True
+                        break
+            if done or len(batch) < PAGE:
+                break
+            self.requests += 1
+        return entries
+
+    async def _head(self, name: str) -> Entry | None:
+        import obstore
+
+        self.requests += 1
+        try:
+            meta = await obstore.head_async(self._client(), name)
+        except FileNotFoundError:
+            return None
+        return Entry(name, int(meta["size"]))
+
+    async def _get_many(self, names: dict[str, int | None], max_bytes: int) -> dict[str, bytes | ObjectProblem | None]:
+        import asyncio
+
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(name: str, size: int | None) -> bytes | ObjectProblem | None:
+            if size is not None and size > max_bytes:
+                return ObjectProblem(too_large(size, max_bytes))
+            async with limit:
+                found = await self._get_versioned(name, max_bytes)
+            return None if found is None else found[0]
+
+        results = await asyncio.gather(*(one(n, s) for n, s in names.items()), return_exceptions=True)
+        out: dict[str, bytes | ObjectProblem | None] = {}
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, (StorageError, asyncio.CancelledError)):
+                raise result
+            if isinstance(result, BaseException) and not isinstance(result, ObjectProblem):
+                raise classify(result, f"{self.url}/{name}")
+            out[name] = result
+        return out
+
+    async def _get_versioned(self, name: str, max_bytes: int) -> tuple[bytes, str | None] | None:
+        import obstore
+
+        self.requests += 1
+        try:
+            result = await obstore.get_async(self._client(), name)
+        except FileNotFoundError:
+            return None
+        size = int(result.meta["size"])
+        if size > max_bytes:  # the body is never read: dropping the answer closes the connection
+            raise ObjectProblem(too_large(size, max_bytes))
+        chunks, total = [], 0
+        async for chunk in result.stream(min_chunk_size=1 << 16):
+            total += len(chunk)
+            if total > max_bytes:
+                raise ObjectProblem(f"grew past the {max_bytes:,}-byte limit while being read")
+            chunks.append(bytes(chunk))
+        return b"".join(chunks), result.meta.get("e_tag")
+
+    async def _put(self, name: str, data: bytes, mode: Any) -> None:
+        import obstore
+        from obstore.exceptions import AlreadyExistsError, PreconditionError
+
+        self.requests += 1
+        try:
+            await obstore.put_async(self._client(), name, data, mode=mode)
+        except (AlreadyExistsError, PreconditionError):
+            raise FileExistsError(f"{self.url}/{name} already exists (or changed since it was read)") from None
+
+
+def too_large(size: int, max_bytes: int) -> str:
+    return f"is {size:,} bytes, over the {max_bytes:,}-byte limit (refused before download)"
+
+
+def classify(exc: BaseException, where: str) -> StorageError:
+    """Turn obstore's exception into one sentence naming ``where``: its own text may quote signed
+    requests and runs to pages, so only the status and error code are kept."""
+    text = str(exc)
+    kind_name = type(exc).__name__
+    code = _code(text)
+    if "NoSuchBucket" in text or "ContainerNotFound" in text or code == "NoSuchBucket":
+        return StorageError("no-bucket", f"{where}: no such bucket (or container)")
+    if kind_name in ("PermissionDeniedError", "UnauthenticatedError") or any(
+        word in text for word in ("AccessDenied", "403 Forbidden", "401 Unauthorized", "InvalidAccessKeyId",
+                                  "SignatureDoesNotMatch", "AuthorizationFailure", "AuthenticationFailed")
+    ):  # fmt: skip
+        return StorageError("denied", f"{where}: access denied (check the credentials and the policy{_paren(code)})")
+    if "SlowDown" in text or "503" in text or "429" in text or "Throttl" in text:
+        return StorageError(
+            "throttled", f"{where}: the store kept answering 'slow down' (throttled{_paren(code)}), retries spent"
+        )
+    if any(word in text for word in ("error sending request", "Connection refused", "connect", "dns error", "tcp")):
+        return StorageError("unreachable", f"{where}: the endpoint cannot be reached")
+    if "timed out" in text.lower() or "timeout" in text.lower():
+        return StorageError("timeout", f"{where}: no answer in time")
+    if kind_name == "UnknownConfigurationKeyError" or "configuration" in text.lower():
+        return StorageError("config", f"{where}: the store cannot be configured ({_first_line(exc)})")
+    status = _status(text)
+    return StorageError("failed", f"{where}: the store answered {status or kind_name}{_paren(code)}")
+
+
+def _code(text: str) -> str | None:
+    start = text.find("<Code>")
+    if start == -1:
+        return None
+    end = text.find("</Code>", start)
+    code = text[start + 6 : end]
+    return code if end != -1 and code.isalnum() and len(code) < 64 else None
+
+
+def _status(text: str) -> str | None:
+    marker = "status code: "
+    start = text.find(marker)
+    if start == -1:
+        return None
+    line = text[start + len(marker) :].split(":", 1)[0].strip()
+    return f"HTTP {line}" if line[:3].isdigit() and len(line) < 40 else None
+
+
+def _paren(code: str | None) -> str:
+    return f": {code}" if code else ""
+
+
+def _first_line(exc: BaseException) -> str:
+    line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return line[:160]
+
+
+def _duration(seconds: float) -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=max(seconds, 0.001))
+
+
+def _endpoint_is_http() -> bool:
+    """A plain-http endpoint (a local S3 such as moto or MinIO) needs ``allow_http``; obstore says so
+    in an error otherwise. Only the variables that name an endpoint are looked at."""
+    return any(
+        os.environ.get(var, "").startswith("http://")
+        for var in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT")
+    )
