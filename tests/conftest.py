@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 
 from mlops.monitoring.cli import main
+from tests.storage_server import S3Server
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "mlops" / "example"
 EXAMPLE_CONFIG = EXAMPLE / "monitor.yaml"
-ENV_PREFIXES = ("MLFLOW_", "MLOPS_", "GITHUB_", "PYTHON_DOTENV")
+ENV_PREFIXES = ("MLFLOW_", "MLOPS_", "GITHUB_", "PYTHON_DOTENV", "AWS_", "AZURE_", "GOOGLE_")
 IGNORE = shutil.ignore_patterns(
     ".nox", ".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", ".import_linter_cache"
 )
@@ -268,3 +269,20 @@ def champion_scenario(uri: str, prefix: str) -> tuple[str, str]:
     version = client.create_model_version(model, f"runs:/{run.info.run_id}/model", run.info.run_id)
     client.set_registered_model_alias(model, "champion", version.version)
     return experiment, model
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 on loopback behind a recording, fault-injecting front (tests/storage_server.py)."""
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server: S3Server) -> Iterator[S3Server]:
+    """The loopback S3 server with no fault set and no request recorded; each test makes its own buckets."""
+    s3_server.front.faults.clear()
+    s3_server.front.seen.clear()
+    yield s3_server
+    s3_server.front.faults.clear()
