@@ -174,7 +174,7 @@ class S3Server:
 
     def client(self) -> Any:
         """A boto3 client straight to moto, for setting up and inspecting buckets (never the code under test)."""
-        import boto3
+        import boto3  # type: ignore[import-untyped]
 
         return boto3.client(
             "s3", endpoint_url=self.backend, region_name=REGION,
