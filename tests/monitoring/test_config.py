@@ -311,3 +311,45 @@ def test_every_key_in_default_yaml_has_a_comment() -> None:
             uncommented.append(key)
     assert seen == _dotted_keys(defaults())  # the text parse saw exactly the keys YAML sees
     assert uncommented == []
+
+
+# --- workspace locations ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["s3://prod-bucket/monitoring", "s3://prod-bucket", "gs://bucket/a/b", "az://container/prefix",
+     "abfs://container/prefix", "abfss://container/prefix"],
+)  # fmt: skip
+def test_object_storage_urls_are_kept_as_given(tmp_path: Path, url: str) -> None:
+    """From a file, the environment or the command line alike: a URL is never made relative to a folder."""
+    assert load(config_file(tmp_path, f"workspace: {url}\n"), cwd=tmp_path).workspace == url
+    assert load(env={"MLOPS_WORKSPACE": url}, cwd=tmp_path).workspace == url
+    assert load(cli={"workspace": url}, cwd=tmp_path).workspace == url
+
+
+def test_a_file_url_is_a_local_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "my ws"
+    config = load(cli={"workspace": folder.as_uri()}, cwd=Path("/"))
+    assert config.workspace == folder
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket/prefix", "holds no credentials"),
+        ("s3://bucket/prefix?X-Amz-Signature=abcdef123456", "holds no credentials"),
+        ("s3:///prefix", "needs a bucket"),
+        ("s3://bucket/a/../b", "'.' and '..'"),
+        ("https://example.com/ws", "https:// is no workspace scheme"),
+        ("file://otherhost/ws", "names a local folder"),
+        ("", "is empty"),
+    ],
+)
+def test_unusable_workspace_urls_are_refused_without_echoing_secrets(tmp_path: Path, url: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(cli={"workspace": url}, cwd=tmp_path)
+    message = str(caught.value)
+    assert expected in message and "'workspace'" in message
+    for secret in ("wJalrXUtnFEMI", "abcdef123456"):
+        assert secret not in message
