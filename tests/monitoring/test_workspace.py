@@ -112,7 +112,7 @@ def _z(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def load_as_of(workspace: Path, now: datetime = AS_OF, **overrides: object) -> Workspace:
+def load_as_of(workspace: Path, *, now: datetime = AS_OF, **overrides: object) -> Workspace:
     config = load_config(None, env={}, overrides={"workspace": str(workspace), **overrides}, cwd=workspace)
     return load_workspace(config, now)
 
