@@ -112,9 +112,9 @@ def _z(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def load_as_of(workspace: Path, *, now: datetime = AS_OF, **overrides: object) -> Workspace:
-    config = load_config(None, env={}, overrides={"workspace": str(workspace), **overrides}, cwd=workspace)
-    return load_workspace(config, now)
+def load_as_of(workspace: Path, overrides: dict[str, object] | None = None) -> Workspace:
+    config = load_config(None, env={}, overrides={"workspace": str(workspace), **(overrides or {})}, cwd=workspace)
+    return load_workspace(config, AS_OF)
 
 
 def read(ws: Workspace) -> list[str]:
@@ -132,7 +132,7 @@ def test_recent_reads_only_the_windows_ending_within_the_freshness_span(workspac
 
 def test_scan_all_reads_every_window_file(workspace: Path) -> None:
     names = history(workspace, hours=72, newest=AS_OF, invalid_before=AS_OF - timedelta(hours=30))
-    ws = load_as_of(workspace, **{"files.scan": "all"})
+    ws = load_as_of(workspace, {"files.scan": "all"})
     assert read(ws) == names and ws.scan == "all"
     assert sum(not d.valid for d in ws.windows) == 72 - 31  # those ending more than 30 h before
 
@@ -149,7 +149,7 @@ def test_a_stale_workspace_steps_back_to_its_newest_window(workspace: Path) -> N
 def test_drift_windows_beyond_the_span_are_read(workspace: Path) -> None:
     """`--windows 40` on hourly windows needs 40 of them: more than the 26-hour span holds."""
     names = history(workspace, hours=24 * 10, newest=AS_OF)
-    ws = load_as_of(workspace, **{"drift.windows": 40})
+    ws = load_as_of(workspace, {"drift.windows": 40})
     assert len(with_signals(ws)) == 40 and set(names[-40:]) <= set(read(ws))
     assert len(read(ws)) < len(names)
 
@@ -157,13 +157,13 @@ def test_drift_windows_beyond_the_span_are_read(workspace: Path) -> None:
 def test_windows_zero_without_since_reads_every_window(workspace: Path) -> None:
     """Drift over every window ever written needs every window: the user asked for a sum over history."""
     names = history(workspace, hours=24 * 5, newest=AS_OF)
-    assert read(load_as_of(workspace, **{"drift.windows": 0})) == names
+    assert read(load_as_of(workspace, {"drift.windows": 0})) == names
 
 
 def test_windows_zero_with_since_reads_back_to_since(workspace: Path) -> None:
     names = history(workspace, hours=24 * 5, newest=AS_OF)
     since = AS_OF - timedelta(hours=48)
-    ws = load_as_of(workspace, **{"drift.windows": 0, "drift.since": _z(since)})
+    ws = load_as_of(workspace, {"drift.windows": 0, "drift.since": _z(since)})
     key = f"{since:%Y-%m-%dT%H%M%S}"
     assert [n for n in names if n >= key] == [n for n in read(ws) if n >= key]
     assert len(with_signals(ws)) == 48  # ending after since, strictly
