@@ -13,6 +13,13 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 SECRET_VARIABLES = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME")
+STORAGE_SECRET_VARIABLES = (
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_TOKEN", "AWS_SSE_CUSTOMER_KEY_BASE64",
+    "AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_ACCESS_KEY", "AZURE_STORAGE_MASTER_KEY", "AZURE_STORAGE_SAS_KEY",
+    "AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_TOKEN", "AZURE_STORAGE_CONNECTION_STRING", "AZURE_CLIENT_SECRET",
+    "GOOGLE_SERVICE_ACCOUNT_KEY",
+)  # fmt: skip
+"""Object-storage credentials, as obstore (object_store) reads them: never printed, like MLflow's."""
 USERINFO = re.compile(r"(?<=://)[^/?#\s@]*@")
 CREDENTIALS_FILE = "~/.mlflow/credentials"
 """MLflow's own credentials file (``mlflow/utils/credentials.py``); ``~`` is the process's ``HOME``."""
@@ -129,8 +136,9 @@ def stored_passwords(env: Mapping[str, str]) -> list[str]:
 
 
 def secrets_in(env: Mapping[str, str], argv: Iterable[str] = ()) -> list[str]:
-    """Every value that must never be printed: credential variables' values, URI passwords and the
-    passwords MLflow would read from its credentials file or netrc, and proxy passwords."""
-    secrets = [env.get(name, "") for name in SECRET_VARIABLES if name != "MLFLOW_TRACKING_USERNAME"]
+    """Every value that must never be printed: credential variables' values (MLflow's, object storage's),
+    URI passwords and the passwords MLflow would read from its credentials file or netrc, and proxy passwords."""
+    names = [*(n for n in SECRET_VARIABLES if n != "MLFLOW_TRACKING_USERNAME"), *STORAGE_SECRET_VARIABLES]
+    secrets = [env.get(name, "") for name in names]
     found = uri_passwords([*env.values(), *argv]) + proxy_passwords(env) + stored_passwords(env)
     return [s for s in secrets if s] + found

@@ -32,6 +32,9 @@ REMOTE_SCHEMES = {
 }  # fmt: skip
 """URL scheme -> the store it names."""
 
+STORAGE_PREFIXES = ("AWS_", "AZURE_", "GOOGLE_")
+"""The variables obstore reads its configuration and credentials from."""
+
 CONCURRENCY = 16
 """Objects fetched at once: a run of a day's 5-minute windows (288) takes 18 round trips, not 288."""
 

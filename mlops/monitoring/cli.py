@@ -18,6 +18,7 @@ from typing import NoReturn
 from mlops.core.cli import internal_error
 from mlops.core.config import ConfigError, read_environment
 from mlops.core.redact import hide_userinfo, proxy_passwords, scrub, secrets_in, uri_passwords
+from mlops.core.storage import STORAGE_PREFIXES
 from mlops.monitoring.checks import selected_checks
 from mlops.monitoring.config import Config
 from mlops.monitoring.options import OTHER_VARIABLES, build_parser, configure
@@ -87,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = read_environment(cwd, os.environ)
         secrets = secrets_in(env, sys.argv[1:] if argv is None else argv)
         config, origin = configure(args, env, cwd)
+        if isinstance(config.workspace, str):  # obstore reads the process environment: give it .env's credentials
+            os.environ.update({k: v for k, v in env.items() if k.startswith(STORAGE_PREFIXES) and k not in os.environ})
         given = sys.argv[1:] if argv is None else argv
         derived = uri_passwords([*env.values(), config.mlflow.tracking_uri or "", *given]) + proxy_passwords(env)
         secrets += derived
