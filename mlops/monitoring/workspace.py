@@ -196,7 +196,7 @@ class RemoteSource:
         names = []
         for entry in entries:
             if entry.name.endswith(".json") and not entry.name.startswith("."):
-                self._sizes[entry.name] = entry.size
+                self._sizes[f"{self.files.windows.strip('/')}/{entry.name}"] = entry.size
                 names.append(entry.name)
         return names
 
@@ -204,7 +204,9 @@ class RemoteSource:
         prefix = folder.strip("/") + "/"
         for start in range(0, len(names), self.BATCH):
             chunk = names[start : start + self.BATCH]
-            raws = self.store.get_many({prefix + n: self._sizes.get(n) for n in chunk}, max_bytes=self.files.max_bytes)
+            raws = self.store.get_many(
+                {prefix + n: self._sizes.get(prefix + n) for n in chunk}, max_bytes=self.files.max_bytes
+            )
             for name in chunk:
                 raw = raws[prefix + name]
                 yield (
@@ -219,7 +221,7 @@ class RemoteSource:
         entries = [
             e for e in self.store.listing(self.files.peers) if e.name.endswith(".json") and not e.name.startswith(".")
         ]
-        self._sizes.update((e.name, e.size) for e in entries)
+        self._sizes.update((f"{self.files.peers.strip('/')}/{e.name}", e.size) for e in entries)
         return [
             json_document(raw, path=PurePosixPath(self.files.peers, name), shown=f"{self.files.peers}/{name}")
             for name, raw in self.read(self.files.peers, [e.name for e in entries])
