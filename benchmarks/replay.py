@@ -192,9 +192,9 @@ class Runner:
 
     def _aws_credentials(self, inputs: Mapping[str, Any], env: dict[str, str]) -> dict[str, str]:
         """Stand in for configure-aws-credentials, which cannot run here: it trades GitHub's OIDC token
-        (a runner-only service) for a role's credentials at AWS STS. Its inputs are checked as it would,
-        then the credentials it was given (``sts_credentials``) are exported to the later steps under
-        the names the action exports (its GITHUB_ENV), with the region from its ``aws-region``."""
+        (a service only a real runner reaches) for the role's credentials at AWS STS. This checks the
+        inputs the action needs, then exports ``sts_credentials`` to the later steps under the names the
+        action exports through GITHUB_ENV, with the region from its ``aws-region``."""
         role = self.evaluate(str(inputs.get("role-to-assume", "")))
         region = self.evaluate(str(inputs.get("aws-region", "")))
         if not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+", role):
@@ -244,7 +244,7 @@ def replay_s3_variant(
     """
     bucket = server.bucket(f"mlops-replay-{time.monotonic_ns()}")
     server.upload(ROOT / "mlops" / "example" / "workspace", bucket, "production/workspace")
-    environ = server.environ()
+    environ = server.environ()  # endpoint and allow-http stay the runner's: on GitHub, neither is set
     sts = {name: environ.pop(name) for name in STS_VARIABLES}
     region = environ.pop("AWS_REGION")
     s3 = {

@@ -147,6 +147,32 @@ def test_monitor_s3_variant_is_gated_pinned_and_last_before_the_monitor() -> Non
         assert re.search(rf"^#.*{re.escape(documented)}", text, re.M), f"monitor.yml's comments name {documented}"
 
 
+@pytest.mark.parametrize(
+    ("variables", "sts", "refusal"),
+    [
+        ({"MLOPS_AWS_REGION": "eu-west-1"}, {name: "x" for name in STS_VARIABLES}, "is not a role ARN"),
+        ({"MLOPS_AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/r"}, {}, "aws-region is empty"),
+        (
+            {"MLOPS_AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/r", "MLOPS_AWS_REGION": "eu-west-1"},
+            {},
+            "no GitHub OIDC",
+        ),
+    ],
+)
+def test_replay_refuses_an_s3_variant_it_could_not_credential(
+    tmp_path: Path, variables: dict[str, str], sts: dict[str, str], refusal: str
+) -> None:
+    """A bucket URL without a role, a region or (here) STS's answer stops at the OIDC step, before the monitor."""
+    runner = Runner(
+        tmp_path / "repo",
+        tmp_path / "store",
+        variables={"MLOPS_WORKSPACE_URL": "s3://b/p", **variables},
+        sts_credentials=sts,
+    )
+    with pytest.raises(RuntimeError, match=refusal):
+        runner.run_job(MONITOR, "monitor")
+
+
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_actions_are_pinned_to_a_commit_with_their_version(workflow: Path) -> None:
     uses = [line for line in workflow.read_text().splitlines() if re.match(r"\s*(- )?uses:", line)]
