@@ -1,10 +1,11 @@
 """Replay a GitHub Actions job's steps on this machine, since no runner is reachable from here.
 
 Enough of the runner for the monitor job: ``${{ }}`` expressions over the contexts the job
-uses (``github``, ``runner``, ``steps``, ``vars``, ``secrets``, ``hashFiles``), the three actions
-it calls (checkout, setup-python, cache: exact keys only, saved after the job like the real one),
-and ``run:`` steps under ``bash -e`` with the files GitHub provides (``GITHUB_STEP_SUMMARY``,
-``GITHUB_OUTPUT``). Used by tests/test_workflows.py and the benchmark.
+uses (``github``, ``runner``, ``steps``, ``vars``, ``secrets``, ``hashFiles``), the actions it
+calls (checkout, setup-python, cache: exact keys only, saved after the job like the real one;
+configure-aws-credentials: see :func:`replay_s3_variant`), and ``run:`` steps under ``bash -e``
+with the files GitHub provides (``GITHUB_STEP_SUMMARY``, ``GITHUB_OUTPUT``). Used by
+tests/test_workflows.py and the benchmark; ``python -m benchmarks.replay [--s3]`` replays it by hand.
 """
 
 from __future__ import annotations
@@ -17,14 +18,21 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+if TYPE_CHECKING:
+    from tests.storage_server import S3Server
+
 ROOT = Path(__file__).resolve().parents[1]
+MONITOR = ROOT / ".github" / "workflows" / "monitor.yml"
+EXAMPLE_CONFIG = "mlops/example/monitor.yaml"
+STS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+"""What configure-aws-credentials exports after its STS call, besides the region."""
 IGNORE = shutil.ignore_patterns(".nox", ".git", "__pycache__", ".*_cache", ".hypothesis", ".uv-cache")
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
@@ -74,9 +82,12 @@ class Runner:
         *,
         variables: Mapping[str, str] | None = None,
         extra_env: Mapping[str, str] | None = None,
+        sts_credentials: Mapping[str, str] | None = None,
     ) -> None:
         self.workspace = workspace
         self.extra_env = dict(extra_env or {})
+        self.sts_credentials = dict(sts_credentials or {})
+        """What STS would answer configure-aws-credentials (:data:`STS_VARIABLES`); empty: no AWS."""
         self.cache_store = cache_store
         self.variables = dict(variables or {})
         self.temp = workspace.parent / "runner-temp"
@@ -124,7 +135,9 @@ class Runner:
         for name in ("python", "python3"):
             (pybin / name).unlink(missing_ok=True)
             (pybin / name).symlink_to(base)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MLOPS_", "NOX", "VIRTUAL_ENV"))}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MLOPS_", "AWS_", "NOX", "VIRTUAL_ENV"))
+        }
         env |= {"CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(self.workspace)}
         env["PATH"] = f"{pybin}{os.pathsep}{env.get('PATH', '')}"
         env |= self.extra_env
@@ -138,7 +151,7 @@ class Runner:
             outputs: dict[str, str] = {}
             output = ""
             if uses := step.get("uses"):
-                outputs = self._action(uses.split("@")[0], step.get("with", {}), base)
+                outputs = self._action(uses.split("@")[0], step.get("with", {}), base, env)
             else:
                 output, outputs = self._run(step, spec.get("env", {}), env, summary)
             if "id" in step:
@@ -149,7 +162,7 @@ class Runner:
                 shutil.copytree(path, self.cache_store / key / path.name, symlinks=True)
         return JobResult(results, summary.read_text(), time.perf_counter() - start, self.cache_hits)
 
-    def _action(self, action: str, inputs: Mapping[str, Any], base: Path) -> dict[str, str]:
+    def _action(self, action: str, inputs: Mapping[str, Any], base: Path, env: dict[str, str]) -> dict[str, str]:
         if action == "actions/checkout":
             shutil.copytree(ROOT, self.workspace, ignore=IGNORE)
             return {}
@@ -173,7 +186,27 @@ class Runner:
             else:
                 self.pending_saves.append((path, key))
             return {"cache-hit": str(saved.exists()).lower()}
+        if action == "aws-actions/configure-aws-credentials":
+            return self._aws_credentials(inputs, env)
         raise RuntimeError(f"replay: unsupported action {action}")
+
+    def _aws_credentials(self, inputs: Mapping[str, Any], env: dict[str, str]) -> dict[str, str]:
+        """Stand in for configure-aws-credentials, which cannot run here: it trades GitHub's OIDC token
+        (a service only a real runner reaches) for the role's credentials at AWS STS. This checks the
+        inputs the action needs, then exports ``sts_credentials`` to the later steps under the names the
+        action exports through GITHUB_ENV, with the region from its ``aws-region``."""
+        role = self.evaluate(str(inputs.get("role-to-assume", "")))
+        region = self.evaluate(str(inputs.get("aws-region", "")))
+        if not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+", role):
+            raise RuntimeError(f"replay: configure-aws-credentials: role-to-assume {role!r} is not a role ARN")
+        if not region:
+            raise RuntimeError("replay: configure-aws-credentials: aws-region is empty")
+        missing = [name for name in STS_VARIABLES if not self.sts_credentials.get(name)]
+        if missing:
+            raise RuntimeError(f"replay: no GitHub OIDC here: pass sts_credentials with {', '.join(missing)}")
+        env.update({name: self.sts_credentials[name] for name in STS_VARIABLES})
+        env.update({"AWS_REGION": region, "AWS_DEFAULT_REGION": region})
+        return {}
 
     def _run(
         self, step: Mapping[str, Any], job_env: Mapping[str, str], env: dict[str, str], summary: Path
@@ -196,3 +229,64 @@ class Runner:
             raise RuntimeError(f"replay: step {step.get('name')!r} exited {proc.returncode}:\n{output}")
         outputs = dict(line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line)
         return output, outputs
+
+
+def replay_s3_variant(
+    workspace: Path, cache_store: Path, server: S3Server, *, variables: Mapping[str, str] | None = None
+) -> JobResult:
+    """The monitor job's S3 variant against ``server`` (moto on loopback): the bundled example's
+    workspace uploaded to a fresh bucket, read back through the workflow's own steps.
+
+    The repository variables are those a team sets (workspace URL, role, region, and MLOPS_CONFIG
+    naming the example's config, whose ``workspace:`` the URL overrides). The runner's environment
+    points the AWS variables at the loopback endpoint, as a real runner's would point at AWS;
+    the credentials arrive only through the stand-in for configure-aws-credentials.
+    """
+    bucket = server.bucket(f"mlops-replay-{time.monotonic_ns()}")
+    server.upload(ROOT / "mlops" / "example" / "workspace", bucket, "production/workspace")
+    environ = server.environ()  # endpoint and allow-http stay the runner's: on GitHub, neither is set
+    sts = {name: environ.pop(name) for name in STS_VARIABLES}
+    region = environ.pop("AWS_REGION")
+    s3 = {
+        "MLOPS_CONFIG": EXAMPLE_CONFIG,
+        "MLOPS_WORKSPACE_URL": f"s3://{bucket}/production/workspace",
+        "MLOPS_AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/mlops-monitor-read",
+        "MLOPS_AWS_REGION": region,
+    }
+    runner = Runner(
+        workspace, cache_store, variables=s3 | dict(variables or {}), extra_env=environ, sts_credentials=sts
+    )
+    return runner.run_job(MONITOR, "monitor")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Replay the monitor job once on a temporary runner and print what its monitor step said."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.replay", description=main.__doc__)
+    parser.add_argument("--s3", action="store_true", help="the S3 variant, against moto on loopback")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="mlops-replay-") as temp:
+        work, store = Path(temp) / "work" / "repo", Path(temp) / "cache-store"
+        if args.s3:
+            from tests.storage_server import S3Server
+
+            server = S3Server()
+            try:
+                job = replay_s3_variant(work, store, server)
+                methods = sorted({seen.method for seen in server.front.seen})
+            finally:
+                server.stop()
+        else:
+            job = Runner(work, store).run_job(MONITOR, "monitor")
+        for step in job.steps:
+            print(f"{step.seconds:7.2f} s  {step.name}")
+        print(job.step("Run the monitor").output, job.summary, sep="\n")
+        if args.s3:
+            print(f"requests the monitor sent to the bucket: {', '.join(methods)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

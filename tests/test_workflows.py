@@ -11,13 +11,17 @@ from typing import Any
 
 import pytest
 
-from benchmarks.replay import Runner, load_workflow
+from benchmarks.replay import STS_VARIABLES, JobResult, Runner, load_workflow, replay_s3_variant
 from tests.conftest import ROOT
+from tests.storage_server import S3Server
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 MONITOR = ROOT / ".github" / "workflows" / "monitor.yml"
 TOOLS = Path(sys.executable).parent
 INSTALLER = re.compile(r"uv pip (sync|install)|pip install|Creating virtual environment|installing nox")
+AWS_CREDENTIALS = "aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c"
+"""Tag v6.2.3 (node24), read from the action's repository: ../shared/FACTS.md."""
+S3_STEP = "AWS credentials by OIDC (S3 variant)"
 
 
 def monitor_job() -> dict[str, Any]:
@@ -63,7 +67,7 @@ def test_monitor_permissions_timeout_concurrency() -> None:
     doc = load_workflow(MONITOR)
     job = monitor_job()
     assert doc["permissions"] == {}
-    assert job["permissions"] == {"contents": "read"}
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}  # the token: S3 variant only
     assert job["timeout-minutes"] <= 10
     assert "group" in doc["concurrency"]
     assert job["env"]["PYTHON_DOTENV_DISABLED"] == "1"
@@ -117,6 +121,58 @@ def test_secrets_reach_only_the_step_that_needs_them() -> None:
     assert "secrets." not in json.dumps({k: v for k, v in doc.items() if k != "jobs"})
 
 
+def test_monitor_s3_variant_is_gated_pinned_and_last_before_the_monitor() -> None:
+    """Credentials by OIDC for a role, only when a workspace URL is set, seen by the monitor step alone."""
+    steps = monitor_job()["steps"]
+    names = [step.get("name") for step in steps]
+    (aws,) = [step for step in steps if step.get("uses", "").startswith("aws-actions/")]
+    assert aws["name"] == S3_STEP
+    assert aws["uses"] == AWS_CREDENTIALS
+    assert aws["if"] == "vars.MLOPS_WORKSPACE_URL != ''"
+    assert aws["with"]["role-to-assume"] == "${{ vars.MLOPS_AWS_ROLE_ARN }}"
+    assert aws["with"]["aws-region"] == "${{ vars.MLOPS_AWS_REGION }}"
+    assert not {"aws-access-key-id", "aws-secret-access-key", "aws-session-token"} & set(aws["with"])
+    assert int(aws["with"]["role-duration-seconds"]) <= 3600
+    assert names.index(S3_STEP) == names.index("Run the monitor") - 1
+    run = steps[names.index("Run the monitor")]
+    assert run["env"]["MLOPS_WORKSPACE"] == "${{ vars.MLOPS_WORKSPACE_URL }}"
+    text = MONITOR.read_text()
+    for documented in (
+        "MLOPS_WORKSPACE_URL",
+        "MLOPS_AWS_ROLE_ARN",
+        "MLOPS_AWS_REGION",
+        "s3:ListBucket",
+        "s3:GetObject",
+    ):
+        assert re.search(rf"^#.*{re.escape(documented)}", text, re.M), f"monitor.yml's comments name {documented}"
+
+
+@pytest.mark.parametrize(
+    ("variables", "sts", "refusal"),
+    [
+        ({"MLOPS_AWS_REGION": "eu-west-1"}, {name: "x" for name in STS_VARIABLES}, "is not a role ARN"),
+        ({"MLOPS_AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/r"}, {}, "aws-region is empty"),
+        (
+            {"MLOPS_AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/r", "MLOPS_AWS_REGION": "eu-west-1"},
+            {},
+            "no GitHub OIDC",
+        ),
+    ],
+)
+def test_replay_refuses_an_s3_variant_it_could_not_credential(
+    tmp_path: Path, variables: dict[str, str], sts: dict[str, str], refusal: str
+) -> None:
+    """A bucket URL without a role, a region or (here) STS's answer stops at the OIDC step, before the monitor."""
+    runner = Runner(
+        tmp_path / "repo",
+        tmp_path / "store",
+        variables={"MLOPS_WORKSPACE_URL": "s3://b/p", **variables},
+        sts_credentials=sts,
+    )
+    with pytest.raises(RuntimeError, match=refusal):
+        runner.run_job(MONITOR, "monitor")
+
+
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_actions_are_pinned_to_a_commit_with_their_version(workflow: Path) -> None:
     uses = [line for line in workflow.read_text().splitlines() if re.match(r"\s*(- )?uses:", line)]
@@ -131,7 +187,8 @@ def test_no_risky_triggers_and_no_persisted_credentials(workflow: Path) -> None:
     assert "pull_request_target" not in doc["on"] and "workflow_run" not in doc["on"]
     assert doc["permissions"] == {}
     for job in doc["jobs"].values():
-        assert job["permissions"] == {"contents": "read"}
+        oidc = any(step.get("uses", "").startswith("aws-actions/configure-aws-credentials@") for step in job["steps"])
+        assert job["permissions"] == {"contents": "read"} | ({"id-token": "write"} if oidc else {})
         for step in job["steps"]:
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False
@@ -164,3 +221,42 @@ def test_replayed_monitor_job_reuses_its_caches_and_installs_nothing(tmp_path: P
     assert "::warning file=mlops/example/workspace/alerts.json,title=MON201 recent alerts::" in step.output
     assert "## mlops monitor: ✅ healthy" in warm.summary
     assert "| ⚠️ | `MON201` | recent alerts |" in warm.summary
+
+
+def findings(job: JobResult) -> tuple[dict[str, str], list[str]]:
+    """The monitor step's verdict and the summary's rows, less MON100, which names where it read."""
+    rows = [line for line in job.summary.splitlines() if line.startswith("| ") and "`MON100`" not in line]
+    return job.step("Run the monitor").outputs, rows
+
+
+@pytest.mark.nox
+@pytest.mark.slow
+def test_replayed_s3_variant_judges_the_bucket_as_the_example_on_disk(tmp_path: Path, s3: S3Server) -> None:
+    """The example's workspace in a loopback bucket, through the workflow's S3 steps: the same verdict,
+    only reads sent, and the credentials the OIDC step exports never printed."""
+    store, work = tmp_path / "cache-store", tmp_path / "work" / "repo"
+    local = Runner(work, store).run_job(MONITOR, "monitor")
+    assert S3_STEP not in [step.name for step in local.steps]  # no variable: the default job, unchanged
+
+    remote = replay_s3_variant(work, store, s3)
+    assert [step.name for step in remote.steps][-2:] == [S3_STEP, "Run the monitor"]
+    output = remote.step("Run the monitor").output
+    assert "workspace  s3://mlops-replay-" in output and "(from MLOPS_WORKSPACE)" in output
+    assert findings(remote) == findings(local)
+    assert remote.step("Run the monitor").outputs["status"] == "ok"
+    assert {seen.method for seen in s3.front.seen} <= {"GET", "HEAD"} and s3.front.seen
+    canaries = [s3.environ()[name] for name in STS_VARIABLES]
+    for text in (remote.summary, *(step.output for step in remote.steps), *map(str, (s.outputs for s in remote.steps))):
+        assert not [canary for canary in canaries if canary in text]
+
+
+@pytest.mark.nox
+@pytest.mark.slow
+def test_replayed_s3_variant_without_a_config_runs_on_the_defaults_not_the_example(
+    tmp_path: Path, s3: S3Server
+) -> None:
+    """A bucket URL alone must not be judged by the example's config (its as_of is a fixed day)."""
+    with pytest.raises(RuntimeError, match="exited 1") as failed:
+        replay_s3_variant(tmp_path / "work" / "repo", tmp_path / "cache-store", s3, variables={"MLOPS_CONFIG": ""})
+    assert "--example " not in str(failed.value)
+    assert "(from MLOPS_WORKSPACE)" in str(failed.value)
