@@ -217,3 +217,13 @@ def test_with_output_the_annotations_still_reach_the_log(
     assert outcome.code == 0
     assert "::warning file=ws/alerts.json,title=MON201 recent alerts::" in outcome.out.splitlines()[0]
     assert report.read_text().startswith("::group::mlops monitor report")
+
+
+
+def test_the_summary_says_once_where_the_workspace_came_from(
+    monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    summary, _ = github_env(monkeypatch, tmp_path)
+    monitor("--format", "github")
+    text = summary.read_text()
+    assert "workspace from --workspace." in text and "from from" not in text

@@ -91,7 +91,7 @@ def summary(report: Report) -> str:
     ]
     if report.config_source:
         (config, why), (_, workspace_why) = report.inputs
-        head += [f"Config `{_cell(config)}` ({_cell(why)}); workspace from {_cell(workspace_why)}.", ""]
+        head += [f"Config `{_cell(config)}` ({_cell(why)}); workspace {_cell(workspace_why)}.", ""]
     if report.links:
         head += [" · ".join(f"[{_cell(link.label)}]({link.url})" for link in report.links), ""]
     rows = ["| | check | | finding |", "|---|---|---|---|"]
