@@ -219,7 +219,6 @@ def test_with_output_the_annotations_still_reach_the_log(
     assert report.read_text().startswith("::group::mlops monitor report")
 
 
-
 def test_the_summary_says_once_where_the_workspace_came_from(
     monitor: RunMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
