@@ -11,26 +11,31 @@ Every change is a read-modify-write under a lock (``.alerts.json.lock`` beside t
 an atomic replace: two producers appending at the same moment both find their alert in the file, and
 the monitor never reads half of it. A file that cannot be read back is never replaced (it may hold
 alerts nobody else has); the error names it.
+
+The workspace may be a storage URL (``add_alert("s3://acme-monitoring/shapes", ...)``): then each
+change reads the object with its ETag and replaces it only if unchanged since, reading again when
+another producer got there first (:func:`mlops.contract.writer.rewrite`): still none lost.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from mlops.contract import CURRENT
 from mlops.contract.timestamps import format_precise, require_aware
-from mlops.contract.writer import rewrite
+from mlops.contract.writer import locate, rewrite
 
 SEVERITIES = ("info", "warning", "critical")
 FILE = "alerts.json"
 
 
 def add_alert(
-    workspace: str | Path,
+    workspace: str | os.PathLike[str],
     *,
     severity: str,
     title: str,
@@ -61,24 +66,36 @@ def add_alert(
         if all(existing.get("id") != alert["id"] for existing in doc["alerts"]):
             doc["alerts"].append(alert)
 
-    _update(Path(workspace) / FILE, append, _model(model_name, model_version), create_only=False)
+    _update(locate(workspace, FILE), append, _model(model_name, model_version), create_only=False)
     return str(alert["id"])
 
 
-def touch_alerts(workspace: str | Path, *, model_name: str | None = None, model_version: str | None = None) -> Path:
+@overload
+def touch_alerts(workspace: Path, *, model_name: str | None = None, model_version: str | None = None) -> Path: ...
+
+
+@overload
+def touch_alerts(
+    workspace: str | os.PathLike[str], *, model_name: str | None = None, model_version: str | None = None
+) -> Path | str: ...
+
+
+def touch_alerts(
+    workspace: str | os.PathLike[str], *, model_name: str | None = None, model_version: str | None = None
+) -> Path | str:
     """Refresh the file's ``generated_at`` (creating the file if needed): the alert producer's heartbeat.
 
     The monitor reads an alerts file older than ``alerts.max_age_hours`` as a dead producer; one
     that has nothing to raise calls this at least that often.
     """
-    path = Path(workspace) / FILE
+    path = locate(workspace, FILE)
     _update(path, lambda doc: None, _model(model_name, model_version), create_only=False)
     return path
 
 
-def create_alerts(workspace: str | Path, *, model_name: str, model_version: str) -> bool:
+def create_alerts(workspace: str | os.PathLike[str], *, model_name: str, model_version: str) -> bool:
     """Start an empty alerts file where there is none; never touch an existing one. True if created."""
-    return _update(Path(workspace) / FILE, lambda doc: None, _model(model_name, model_version), create_only=True)
+    return _update(locate(workspace, FILE), lambda doc: None, _model(model_name, model_version), create_only=True)
 
 
 def _model(name: str | None, version: str | None) -> dict[str, str] | None:
@@ -88,7 +105,7 @@ def _model(name: str | None, version: str | None) -> dict[str, str] | None:
 
 
 def _update(
-    path: Path, edit: Callable[[dict[str, Any]], None], model: dict[str, str] | None, *, create_only: bool
+    path: Path | str, edit: Callable[[dict[str, Any]], None], model: dict[str, str] | None, *, create_only: bool
 ) -> bool:
     def change(current: dict[str, Any] | None, problem: str | None) -> dict[str, Any] | None:
         if create_only and (current is not None or problem is not None):

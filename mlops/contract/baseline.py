@@ -15,19 +15,24 @@ The replace is atomic and happens under a lock (``.baseline.json.lock``). A base
 with a higher version, or of the same version created later, is newer: it is kept and
 :class:`NewerBaselineError` raised, so a slow trainer finishing last cannot put back an older
 baseline. ``replace_newer=True`` is for a deliberate rollback (the alias moved back to an older version).
+
+The workspace may be a storage URL (``write_baseline("s3://acme-monitoring/shapes", ...)``): the object
+is read with its ETag and replaced only if unchanged since (:func:`mlops.contract.writer.rewrite`),
+so the same rule holds between trainers on different machines.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from mlops.contract import CURRENT
 from mlops.contract.signals import Signals
 from mlops.contract.timestamps import format_precise, parse_timestamp, require_aware
-from mlops.contract.writer import rewrite
+from mlops.contract.writer import locate, rewrite
 
 FILE = "baseline.json"
 
@@ -36,8 +41,9 @@ class NewerBaselineError(FileExistsError):
     """The workspace already holds a newer baseline; it was left as it is."""
 
 
+@overload
 def write_baseline(
-    workspace: str | Path,
+    workspace: Path,
     *,
     model_name: str,
     model_version: str,
@@ -46,8 +52,35 @@ def write_baseline(
     run_id: str | None = None,
     created_at: datetime | None = None,
     replace_newer: bool = False,
-) -> Path:
-    """Write the baseline of one model version and return its path (see the module's docstring)."""
+) -> Path: ...
+
+
+@overload
+def write_baseline(
+    workspace: str | os.PathLike[str],
+    *,
+    model_name: str,
+    model_version: str,
+    dataset: str,
+    signals: Signals | Mapping[str, Any],
+    run_id: str | None = None,
+    created_at: datetime | None = None,
+    replace_newer: bool = False,
+) -> Path | str: ...
+
+
+def write_baseline(
+    workspace: str | os.PathLike[str],
+    *,
+    model_name: str,
+    model_version: str,
+    dataset: str,
+    signals: Signals | Mapping[str, Any],
+    run_id: str | None = None,
+    created_at: datetime | None = None,
+    replace_newer: bool = False,
+) -> Path | str:
+    """Write the baseline of one model version and return where: its Path, or its object URL."""
     when = require_aware(created_at, "created_at") if created_at is not None else datetime.now(UTC)
     model = {"name": model_name, "version": str(model_version)}
     if run_id is not None:
@@ -60,7 +93,7 @@ def write_baseline(
         "dataset": dataset,
         "signals": signals.to_dict() if isinstance(signals, Signals) else dict(signals),
     }
-    path = Path(workspace) / FILE
+    path = locate(workspace, FILE)
 
     def change(current: dict[str, Any] | None, problem: str | None) -> dict[str, Any]:
         if current is not None and not replace_newer and _newer(current, new):

@@ -18,24 +18,44 @@ complete or not at all and never over an existing file (:func:`mlops.core.atomic
 number of replicas of one model can write into one workspace, in the same second, and none loses a
 window. Times are written to the microsecond, so a window opened and closed within a second still
 ends after it starts. The temporary name starts with a dot, which readers skip.
+
+The workspace may instead be an object-storage URL, the same the monitor reads (``s3://bucket/prefix``,
+``gs://bucket/prefix``, ``az://container/prefix``, ``abfs://...``)::
+
+    window = WindowWriter("s3://acme-monitoring/shapes", model_name="shapes-detector", model_version="3")
+    ...
+    window.close()   # -> "s3://acme-monitoring/shapes/windows/<end>-<writer id>.json"
+
+A remote window is one conditional PUT (If-None-Match: the store's create mode) under the same name:
+it never replaces an existing object, and a name already taken draws another writer id, as a
+local file does. :func:`rewrite` (the alerts file, the baseline) reads the object with its ETag and
+replaces it only if nobody changed it since (If-Match), reading again when someone did. The
+credentials are each cloud's standard variables (``AWS_*``, ``AZURE_STORAGE_*``,
+``GOOGLE_APPLICATION_CREDENTIALS``), read by obstore, which only a URL workspace imports; a failure
+is a :class:`mlops.core.storage.StorageError` that names the URL and never a credential.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from urllib.parse import unquote
 
 from mlops.contract import CURRENT, SCHEMAS
-from mlops.contract.reader import load_document
+from mlops.contract.reader import Document, contract_document, load_document
 from mlops.contract.signals import Signals, rule_errors
 from mlops.contract.timestamps import format_precise, require_aware
 from mlops.contract.validate import validate
 from mlops.core.atomic import locked, write_atomic, write_new
+
+if TYPE_CHECKING:
+    from mlops.core.storage import RemoteStore
 
 MAX_BYTES = 16 << 20
 """The largest file a writer reads back: the monitor's default ``files.max_bytes``."""
@@ -44,23 +64,102 @@ ATTEMPTS = 8
 """Writer ids drawn before giving up on a free name: two equal 32-bit ids at the same microsecond is
 already a one-in-four-billion event, so a second failure means something else holds the names."""
 
+REWRITES = 16
+"""Reads of a remote shared file before giving up: each retry means another producer's change went in."""
 
-class WindowWriter:
+STORAGE_BUDGET = 30.0
+"""Seconds one remote write (with its retries) may take before it fails with a StorageError."""
+
+Where = TypeVar("Where", bound="Path | str")
+"""What :meth:`WindowWriter.close` returns: a Path for a Path workspace; for a string one, a Path or,
+for a storage URL, the object's URL."""
+
+
+def locate(workspace: str | os.PathLike[str], name: str) -> Path | str:
+    """``name`` inside ``workspace``: a local Path, or the object's URL below a storage URL."""
+    url = remote_url(workspace)
+    return f"{url}/{name}" if url is not None else local_path(workspace) / name
+
+
+def remote_url(workspace: str | os.PathLike[str]) -> str | None:
+    """The storage URL ``workspace`` names (no trailing slash), None for a local folder.
+
+    ``file:///path`` is a local folder; a URL the monitor cannot read either is refused here,
+    before anything is written where nobody looks.
+    """
+    if not isinstance(workspace, str) or "://" not in workspace:
+        return None
+    from mlops.core.storage import remote_scheme, shown_url, url_problem  # a URL only: local writes never load it
+
+    scheme = workspace.partition("://")[0]
+    if remote_scheme(workspace):
+        problem = url_problem(workspace)
+        if problem:
+            raise ValueError(problem)
+        return shown_url(workspace)
+    if scheme.lower() == "file":
+        return None
+    raise ValueError(
+        f"{scheme[:20]}:// is no workspace scheme: give a folder, file:///PATH, or s3://, gs://, az://, abfs:// URL"
+    )
+
+
+def local_path(workspace: str | os.PathLike[str]) -> Path:
+    """A local workspace as a Path (``file:///path`` included)."""
+    if isinstance(workspace, str) and workspace.lower().startswith("file://"):
+        host, _, path = workspace[len("file://") :].partition("/")
+        if host not in ("", "localhost"):
+            raise ValueError(f"a file:// URL names a local folder (file:///PATH), not host {host[:40]!r}")
+        return Path(unquote("/" + path))
+    return Path(workspace)
+
+
+def _store(url: str) -> RemoteStore:
+    from mlops.core.storage import RemoteStore
+
+    return RemoteStore(url, budget_seconds=STORAGE_BUDGET)
+
+
+class WindowWriter(Generic[Where]):
     """One production window of one model version, written once by :meth:`close`.
 
-    ``start`` defaults to now; pass the window's real start when backfilling past windows.
+    ``workspace`` is a folder or a storage URL (see the module's docstring). ``start`` defaults to
+    now; pass the window's real start when backfilling past windows.
     """
 
+    @overload
     def __init__(
-        self, workspace: str | Path, *, model_name: str, model_version: str, start: datetime | None = None
+        self: WindowWriter[Path],
+        workspace: Path,
+        *,
+        model_name: str,
+        model_version: str,
+        start: datetime | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: WindowWriter[Path | str],
+        workspace: str | os.PathLike[str],
+        *,
+        model_name: str,
+        model_version: str,
+        start: datetime | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self, workspace: str | os.PathLike[str], *, model_name: str, model_version: str, start: datetime | None = None
     ) -> None:
-        self.folder = Path(workspace) / "windows"
+        self.url = remote_url(workspace)
+        """The storage URL of the workspace, None for a folder."""
+        self.folder = f"{self.url}/windows" if self.url is not None else local_path(workspace) / "windows"
+        """The windows folder: a Path, or the URL of the windows prefix."""
         self.model = {"name": model_name, "version": str(model_version)}
         self.signals = Signals()
         self.start = require_aware(start, "start") if start is not None else datetime.now(UTC)
         self.writer_id = secrets.token_hex(4)
-        self.path: Path | None = None
-        """Where :meth:`close` wrote the window; None until then."""
+        self.path: Where | None = None
+        """Where :meth:`close` wrote the window (the file's Path, or the object's URL); None until then."""
         self._started = time.monotonic()
 
     @property
@@ -74,8 +173,8 @@ class WindowWriter:
             width=width, height=height, brightness=brightness, detections=detections, latency_ms=latency_ms
         )
 
-    def close(self, *, end: datetime | None = None) -> Path:
-        """Write the window and return its path; a second call is refused (the window is written once).
+    def close(self, *, end: datetime | None = None) -> Where:
+        """Write the window and return where (its Path, or its object URL); a second call is refused.
 
         ``end`` defaults to now, and never to a time at or before ``start`` (a clock stepped back
         would otherwise write a window the monitor refuses); an explicit ``end`` must be after ``start``.
@@ -96,49 +195,129 @@ class WindowWriter:
             "signals": self.signals.to_dict(),
         }
         text = json.dumps(doc, indent=1) + "\n"
-        self.folder.mkdir(parents=True, exist_ok=True)
         stem = format_precise(end).replace(":", "")
+        path = self._remote(stem, text) if self.url is not None else self._local(stem, text)
+        if path is None:
+            raise FileExistsError(f"{self.folder}: no free name for a window ending {format_precise(end)}")
+        self.path = cast("Where", path)
+        return self.path
+
+    def _local(self, stem: str, text: str) -> Path | None:
+        folder = Path(self.folder)
+        folder.mkdir(parents=True, exist_ok=True)
         for _ in range(ATTEMPTS):
-            path = self.folder / f"{stem}-{self.writer_id}.json"
+            path = folder / f"{stem}-{self.writer_id}.json"
             try:
                 write_new(path, text)
             except FileExistsError:
                 self.writer_id = secrets.token_hex(4)  # another writer drew the same id: draw again
                 continue
-            self.path = path
             return path
-        raise FileExistsError(f"{self.folder}: no free name for a window ending {format_precise(end)}")
+        return None
+
+    def _remote(self, stem: str, text: str) -> str | None:
+        assert self.url is not None
+        store = _store(self.url)
+        try:
+            for _ in range(ATTEMPTS):
+                name = f"windows/{stem}-{self.writer_id}.json"
+                try:
+                    store.put_new(name, text.encode())  # one conditional PUT: complete, and never over another
+                except FileExistsError:
+                    self.writer_id = secrets.token_hex(4)
+                    continue
+                return f"{self.url}/{name}"
+            return None
+        finally:
+            store.close()
 
 
 def rewrite(
-    path: Path, expect: str, change: Callable[[dict[str, Any] | None, str | None], dict[str, Any] | None]
+    path: str | os.PathLike[str],
+    expect: str,
+    change: Callable[[dict[str, Any] | None, str | None], dict[str, Any] | None],
 ) -> bool:
-    """Read-modify-write one shared file (the alerts file, the baseline) under its lock.
+    """Read-modify-write one shared file (the alerts file, the baseline): under its lock, or for an
+    object URL (``s3://bucket/prefix/alerts.json``, see :func:`locate`) by a conditional PUT.
 
     ``change(current, problem)`` gets the file's content (None when absent or unusable, and then
     ``problem`` says why, None when absent) and returns the new content, or None to leave the
     file as it is. The new content must meet its schema before it replaces anything: a producer
     never writes a file the monitor would refuse. Returns whether the file was written.
+
+    An object is replaced only if it is still the version read (its ETag), and created only if
+    still absent; when another producer got there first, it is read again and ``change`` called
+    again, up to :data:`REWRITES` times. Never a blind overwrite.
     """
-    path = Path(path)
+    url = remote_url(path) if isinstance(path, str) else None
+    if url is not None:
+        return _rewrite_remote(url, expect, change)
+    path = local_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with locked(path):
         current: dict[str, Any] | None = None
         problem: str | None = None
         if path.exists() or path.is_symlink():
             doc = load_document(path, root=path.parent, shown=str(path), expect=expect, max_bytes=MAX_BYTES)
-            if doc.valid:
-                current = doc.data
-            else:
-                problem = doc.error or f"{path} does not match its schema: {'; '.join(doc.schema_errors[:3])}"
+            current, problem = _usable(doc)
         new = change(current, problem)
         if new is None:
             return False
-        schema = SCHEMAS[expect, CURRENT[expect]]  # writers write the current version, never an older one
-        errors = validate(new, schema) or (rule_errors(new["signals"]) if "signals" in new else [])
-        if errors:
-            raise ValueError(
-                f"{path}: not written, the new content breaks {expect} v{CURRENT[expect]}: {'; '.join(errors[:3])}"
-            )
-        write_atomic(path, json.dumps(new, indent=1) + "\n")
+        write_atomic(path, _checked(new, expect, str(path)))
         return True
+
+
+def _rewrite_remote(
+    url: str, expect: str, change: Callable[[dict[str, Any] | None, str | None], dict[str, Any] | None]
+) -> bool:
+    from mlops.core.storage import ObjectProblem
+
+    if "/" not in url.partition("://")[2]:
+        raise ValueError(f"{url}: names a bucket, not an object in it")
+    folder, _, name = url.rpartition("/")
+    store = _store(folder)
+    try:
+        for attempt in range(REWRITES):
+            current: dict[str, Any] | None = None
+            problem: str | None = None
+            e_tag: str | None = None
+            try:
+                found = store.get_versioned(name, max_bytes=MAX_BYTES)
+            except ObjectProblem as exc:
+                raise ValueError(f"{url} {exc}; left as it is") from None
+            if found is not None:
+                raw, e_tag = found
+                if e_tag is None:
+                    raise ValueError(f"{url}: the store gives no ETag, so it cannot be updated without a blind overwrite")
+                doc = contract_document(raw, path=PurePosixPath(name), shown=url, expect=expect)
+                current, problem = _usable(doc)
+            new = change(current, problem)
+            if new is None:
+                return False
+            try:
+                store.put_replacing(name, _checked(new, expect, url).encode(), e_tag=e_tag)
+            except FileExistsError:  # another producer changed it since it was read: read it again
+                time.sleep(secrets.randbelow(50 << min(attempt, 4)) / 1000)
+                continue
+            return True
+        raise FileExistsError(f"{url}: changed by other producers {REWRITES} times while this one tried; not written")
+    finally:
+        store.close()
+
+
+def _usable(doc: Document) -> tuple[dict[str, Any] | None, str | None]:
+    """(content, None) for a valid document, else (None, why it cannot be used)."""
+    if doc.valid:
+        return doc.data, None
+    return None, doc.error or f"{doc.shown} does not match its schema: {'; '.join(doc.schema_errors[:3])}"
+
+
+def _checked(new: dict[str, Any], expect: str, shown: str) -> str:
+    """The text to write, once ``new`` meets the current schema version (writers never write an older one)."""
+    schema = SCHEMAS[expect, CURRENT[expect]]
+    errors = validate(new, schema) or (rule_errors(new["signals"]) if "signals" in new else [])
+    if errors:
+        raise ValueError(
+            f"{shown}: not written, the new content breaks {expect} v{CURRENT[expect]}: {'; '.join(errors[:3])}"
+        )
+    return json.dumps(new, indent=1) + "\n"

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mlops.contract.writer import local_path, remote_url
 from mlops.core import thresholds
-from mlops.core.config import Spec
+from mlops.core.config import ConfigError, Spec, coerce, expand_user
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 ENV_KEYS = {
@@ -18,16 +19,33 @@ ENV_KEYS = {
 }
 
 
+
+
+def _workspace(key: str, value: Any, where: str, base: Path) -> str:
+    """A folder (relative to the config file), ``file:///PATH``, or a storage URL kept as given:
+    the baseline and windows go wherever the monitor reads them (``s3://bucket/prefix``)."""
+    location: str = coerce(key, value, "", where)
+    if not location:
+        raise ConfigError(f"{where}: {key!r} is empty: give a folder or a storage URL")
+    try:
+        url = remote_url(location)
+        folder = local_path(location) if url is None else None
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {key!r}: {exc}") from None
+    return url if url is not None else str(base / expand_user(key, str(folder), where))
+
+
 SPEC = Spec(
     DEFAULTS_FILE,
     env_keys=ENV_KEYS,
-    path_keys=frozenset({"data", "project", "workspace"}),
-    special={"mlflow.gate": thresholds.mapping},
+    path_keys=frozenset({"data", "project"}),
+    special={"mlflow.gate": thresholds.mapping, "workspace": _workspace},
 )
 
 
 def load(path: Path | None, *, env: Mapping[str, str], overrides: Mapping[str, Any], cwd: Path) -> dict[str, Any]:
     tree = SPEC.merge(path, env=env, overrides=overrides, cwd=cwd)
     for key in ("project", "workspace"):  # defaults are relative to where the trainer runs
-        tree[key] = str(cwd / tree[key])
+        if key == "project" or remote_url(tree[key]) is None:
+            tree[key] = str(cwd / tree[key])
     return tree

@@ -189,7 +189,7 @@ def train(cfg: Mapping[str, Any], cwd: Path) -> dict[str, Any]:
     # The signals come first: nothing is registered until the baseline is ready to be written.
     best = YOLO(str(save_dir / "weights" / "best.pt"))
     signals = signals_of(best, images_in(dataset["val"]), imgsz=cfg["imgsz"], device=device)
-    workspace = Path(cfg["workspace"])
+    workspace = str(cfg["workspace"])  # a folder or a storage URL (s3://...): the writers take both
     with registration(m, run_id, metrics) as version:
         if version["promoted"]:  # the baseline follows the alias: production is compared with what it serves
             try:  # never over a newer baseline (another trainer's later version): refused, the version taken back
@@ -200,7 +200,7 @@ def train(cfg: Mapping[str, Any], cwd: Path) -> dict[str, Any]:
             except NewerBaselineError as exc:
                 raise TrainError(str(exc)) from None
             create_alerts(workspace, model_name=m["model_name"], model_version=version["version"])
-    return {**version, "run_id": run_id, "metrics": metrics, "workspace": str(workspace)}
+    return {**version, "run_id": run_id, "metrics": metrics, "workspace": workspace}
 
 
 @contextlib.contextmanager
@@ -245,8 +245,9 @@ def registration(m: Mapping[str, Any], run_id: str, metrics: Mapping[str, float]
         raise
 
 
-def observe(cfg: Mapping[str, Any], cwd: Path, images: Path, *, window_minutes: int = 60) -> Path:
-    """Run the version the alias names over new images and write one production window, atomically."""
+def observe(cfg: Mapping[str, Any], cwd: Path, images: Path, *, window_minutes: int = 60) -> Path | str:
+    """Run the version the alias names over new images and write one production window, atomically:
+    into the workspace folder, or below its storage URL in one conditional PUT (:class:`WindowWriter`)."""
     found = images_in(images)
     if not found:
         raise TrainError(f"{images}: no image to observe")
@@ -268,7 +269,7 @@ def observe(cfg: Mapping[str, Any], cwd: Path, images: Path, *, window_minutes: 
     signals = signals_of(YOLO(str(best)), found, imgsz=cfg["imgsz"], device=device)
     end = datetime.now(UTC)
     start = min(began, end - timedelta(minutes=window_minutes))
-    window = WindowWriter(cfg["workspace"], model_name=m["model_name"], model_version=str(version.version), start=start)
+    window = WindowWriter(str(cfg["workspace"]), model_name=m["model_name"], model_version=str(version.version), start=start)
     window.signals = signals
     return window.close(end=end)
 
