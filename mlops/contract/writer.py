@@ -1,6 +1,7 @@
 """Write production windows the monitor can read at any moment, and that no other writer can replace.
 
-For producers (an inference service, the heavy ``observe`` job), standard library only::
+For producers (an inference service, the heavy ``observe`` job), standard library only (and
+``obstore`` for a storage URL)::
 
     from mlops.contract.writer import WindowWriter
 
@@ -115,8 +116,12 @@ def local_path(workspace: str | os.PathLike[str]) -> Path:
 
 
 def _store(url: str) -> RemoteStore:
-    from mlops.core.storage import RemoteStore
+    import importlib.util
 
+    from mlops.core.storage import RemoteStore, StorageError
+
+    if importlib.util.find_spec("obstore") is None:  # said before a request, not as a failed one
+        raise StorageError("config", f"{url}: writing to object storage needs obstore (pip install obstore)")
     return RemoteStore(url, budget_seconds=STORAGE_BUDGET)
 
 
@@ -196,7 +201,7 @@ class WindowWriter(Generic[Where]):
         }
         text = json.dumps(doc, indent=1) + "\n"
         stem = format_precise(end).replace(":", "")
-        path = self._remote(stem, text) if self.url is not None else self._local(stem, text)
+        path = self._remote(self.url, stem, text) if self.url is not None else self._local(stem, text)
         if path is None:
             raise FileExistsError(f"{self.folder}: no free name for a window ending {format_precise(end)}")
         self.path = cast("Where", path)
@@ -215,9 +220,8 @@ class WindowWriter(Generic[Where]):
             return path
         return None
 
-    def _remote(self, stem: str, text: str) -> str | None:
-        assert self.url is not None
-        store = _store(self.url)
+    def _remote(self, url: str, stem: str, text: str) -> str | None:
+        store = _store(url)
         try:
             for _ in range(ATTEMPTS):
                 name = f"windows/{stem}-{self.writer_id}.json"
@@ -226,7 +230,7 @@ class WindowWriter(Generic[Where]):
                 except FileExistsError:
                     self.writer_id = secrets.token_hex(4)
                     continue
-                return f"{self.url}/{name}"
+                return f"{url}/{name}"
             return None
         finally:
             store.close()
@@ -288,7 +292,7 @@ def _rewrite_remote(
             if found is not None:
                 raw, e_tag = found
                 if e_tag is None:
-                    raise ValueError(f"{url}: the store gives no ETag, so it cannot be updated without a blind overwrite")
+                    raise ValueError(f"{url}: the store gives no ETag: it cannot be updated without a blind overwrite")
                 doc = contract_document(raw, path=PurePosixPath(name), shown=url, expect=expect)
                 current, problem = _usable(doc)
             new = change(current, problem)

@@ -19,8 +19,6 @@ ENV_KEYS = {
 }
 
 
-
-
 def _workspace(key: str, value: Any, where: str, base: Path) -> str:
     """A folder (relative to the config file), ``file:///PATH``, or a storage URL kept as given:
     the baseline and windows go wherever the monitor reads them (``s3://bucket/prefix``)."""

@@ -269,7 +269,9 @@ def observe(cfg: Mapping[str, Any], cwd: Path, images: Path, *, window_minutes: 
     signals = signals_of(YOLO(str(best)), found, imgsz=cfg["imgsz"], device=device)
     end = datetime.now(UTC)
     start = min(began, end - timedelta(minutes=window_minutes))
-    window = WindowWriter(str(cfg["workspace"]), model_name=m["model_name"], model_version=str(version.version), start=start)
+    window = WindowWriter(
+        str(cfg["workspace"]), model_name=m["model_name"], model_version=str(version.version), start=start
+    )
     window.signals = signals
     return window.close(end=end)
 

@@ -167,7 +167,7 @@ def test_a_window_written_by_the_writer_reads_back_equal(
     seen: list[dict[str, Any]], name: str, version: str, end: datetime, minutes: int
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        writer = WindowWriter(tmp, model_name=name, model_version=version)
+        writer = WindowWriter(Path(tmp), model_name=name, model_version=version)
         for image in seen:
             writer.add(**image)
         writer.start = end - timedelta(minutes=minutes)

@@ -37,7 +37,7 @@ NAME = r"^\d{4}-\d{2}-\d{2}T\d{6}\.\d{6}Z-[0-9a-f]{8}\.json$"
 END = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
-def window(folder: Path, start: datetime | None = None) -> WindowWriter:
+def window(folder: Path, start: datetime | None = None) -> WindowWriter[Path]:
     writer = WindowWriter(folder, model_name="shapes", model_version="3", start=start)
     writer.add(width=640, height=480, brightness=100.0, detections=[("circle", 0.8)], latency_ms=9.0)
     return writer

@@ -178,7 +178,11 @@ def test_a_denied_write_names_the_url_and_no_credential(s3: S3Server, bucket: st
 
 @pytest.mark.parametrize(
     ("workspace", "message"),
-    [("s3://", "needs a bucket"), ("s3://key:secret@bucket/p", "holds no credentials"), ("ftp://host/p", "no workspace")],
+    [
+        ("s3://", "needs a bucket"),
+        ("s3://key:secret@bucket/p", "holds no credentials"),
+        ("ftp://host/p", "no workspace"),
+    ],
 )
 def test_a_url_the_monitor_cannot_read_is_refused_before_anything_is_written(workspace: str, message: str) -> None:
     with pytest.raises(ValueError, match=message) as caught:
