@@ -53,7 +53,8 @@ def test_the_wheels_dependencies_are_the_monitors_inputs() -> None:
     """One list to keep: requirements/monitoring.in, the slim set the monitor session is locked from."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     inputs = [line.split("#")[0].strip() for line in (ROOT / "requirements" / "monitoring.in").read_text().splitlines()]
-    declared = project["dependencies"] + project["optional-dependencies"]["mlflow"]
+    extras = project["optional-dependencies"]
+    declared = project["dependencies"] + extras["mlflow"] + extras["storage"]
     assert names(declared) == names([line for line in inputs if line])
     assert project["scripts"] == {"mlops-monitor": "mlops.monitoring.cli:main"}
 
