@@ -36,7 +36,7 @@ class Row:
     def cell(self) -> str:
         if not self.samples:
             return "n/a"
-        digits = 0 if self.unit == "MB" and self.median >= 100 else 2
+        digits = 0 if (self.unit == "MB" and self.median >= 100) or self.unit == "requests" else 2
         value = f"{self.median:.{digits}f} {self.unit}"
         if len(self.samples) == 1:
             return value

@@ -1,4 +1,9 @@
-"""The monitor itself, without nox around it: run time, import time, peak memory, and scale."""
+"""The monitor itself, without nox around it: run time, import time, peak memory, and scale.
+
+Scale: a year of history must not cost a run more than a day of it. The default run (``files.scan:
+recent``) on 1,000 / 10,000 / 100,000 five-minute windows in a folder and in a loopback S3 bucket,
+``--scan all`` (every file read: the audit) on the largest, and each way a remote store fails.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,15 @@ import json
 import shutil
 import statistics
 from collections.abc import Iterator
+from pathlib import Path
 
 from benchmarks.harness import Row, Workdir, du, run
 from benchmarks.scale import write_workspace
+from benchmarks.storage import Storage
 
 IMPORT = "import time; t = time.perf_counter(); import {}; print(time.perf_counter() - t)"
 SCALES = (1_000, 10_000, 100_000)
+QUICK_SCALES = SCALES[:2]
 STATISTICS = """
 import json, random, timeit
 from mlops.monitoring import stats
@@ -64,32 +72,54 @@ class Monitor:
         for name, ms in per_statistic.items():
             label = f"`stats.{name}` on two 100-bin histograms (best of 5x200 calls)"
             yield Row(label, tuple(ms), unit="ms", key=f"stats-{name}")
-        for count in SCALES[:1] if quick else SCALES:
-            yield from self.scale(count)
 
-    def scale(self, count: int) -> Iterator[Row]:
-        """The monitor on ``count`` window files of about 9 KB: all read and checked, drift on the newest."""
-        folder = self.work.root / f"scale-{count}"
-        config = write_workspace(folder, count)
+    def scale_rows(self, quick: bool) -> Iterator[Row]:
+        """Each scale's workspace is written once and serves every row of that scale (folder and bucket)."""
+        self.work.nox("-s", "monitor", env=self.work.cache("uv"))
+        storage = Storage(self.work, self.python)
+        try:
+            for count in QUICK_SCALES if quick else SCALES:
+                folder = self.work.root / f"scale-{count}"
+                config = write_workspace(folder, count)
+                try:
+                    yield from self.scale(count, folder, config)
+                    if count == SCALES[-1]:
+                        yield from self.scale(count, folder, config, "--scan", "all")
+                    yield from storage.scale(count, folder, config)
+                    if count == SCALES[0]:
+                        yield from storage.failures(folder, config, quick=quick)
+                finally:
+                    shutil.rmtree(folder)
+        finally:
+            storage.close()
+
+    def scale(self, count: int, folder: Path, config: Path, *args: str) -> Iterator[Row]:
+        """The monitor on ``count`` window files of about 9 KB, drift on the newest; by default only
+        the recent ones are read (a day and a bit: about 300), with ``--scan all`` every one."""
         size = du(folder / "windows")
         out = str(self.work.root / "scale-report.json")
         times, peaks = [], []
         for round_ in range(self.work.repeat + 1):
-            seconds, peak = self.monitor("--config", str(config), "--format", "json", "--output", out)
+            seconds, peak = self.monitor("--config", str(config), "--format", "json", "--output", out, *args)
             if round_:
                 times.append(seconds)
                 peaks.append(peak)
         label = f"{count:,} window files ({size:.0f} MB)"
-        yield Row(f"monitor on {label}", tuple(times), key=f"scale-{count}")
-        yield Row(f"... peak memory on {label}", tuple(peaks), unit="MB", key=f"scale-{count}-mb")
-        shutil.rmtree(folder)
+        how, key = (", `--scan all`", f"scan-all-{count}") if args else ("", f"scale-{count}")
+        yield Row(f"monitor on {label}{how}", tuple(times), key=key)
+        yield Row(f"... peak memory on {label}{how}", tuple(peaks), unit="MB", key=f"{key}-mb")
 
     @staticmethod
-    def per_file_ms(rows: dict[str, Row]) -> str:
-        """Milliseconds per window file at each scale: flat means linear growth."""
-        parts = [
-            f"{count:,}: {statistics.median(rows[f'scale-{count}'].samples) / count * 1000:.2f} ms"
-            for count in SCALES
-            if f"scale-{count}" in rows
-        ]
-        return ", ".join(parts)
+    def growth(rows: dict[str, Row]) -> str:
+        """Time at each scale against the smallest, in a folder and in S3: flat means independent of history."""
+        parts = []
+        for where, prefix in (("folder", "scale"), ("S3", "s3")):
+            measured = [count for count in SCALES if f"{prefix}-{count}" in rows and rows[f"{prefix}-{count}"].samples]
+            if len(measured) < 2:
+                continue
+            base = statistics.median(rows[f"{prefix}-{measured[0]}"].samples)
+            steps = ", ".join(
+                f"{count:,}: {statistics.median(rows[f'{prefix}-{count}'].samples) / base:.2f}x" for count in measured
+            )
+            parts.append(f"{where} {steps}")
+        return "; ".join(parts)

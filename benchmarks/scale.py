@@ -1,7 +1,9 @@
 """Write a monitoring workspace of N window files of about 10 KB each, for the scale rows.
 
 ``python -m benchmarks.scale DIR N`` writes ``DIR/baseline.json``, ``DIR/alerts.json`` and
-``DIR/windows/*.json`` (one window an hour, the newest ending at ``AS_OF``) plus ``DIR/monitor.yaml``.
+``DIR/windows/*.json`` (one window every five minutes, the cadence of a serving replica's writer, the
+newest ending at ``AS_OF``, the run's as-of) plus ``DIR/monitor.yaml``. Names are the writer's
+``YYYY-MM-DDTHHMMSSZ.json``: they sort as the windows' ends do, which a recent-only run relies on.
 A window is the size a real detector's would be with fine bins: 100 confidence bins, 256 brightness
 bins and the 80 COCO class names, ``indent=1`` as :class:`~mlops.contract.writer.WindowWriter` writes.
 Counts come from a pool of 50 deterministic variants and the image count varies per window, so
@@ -13,7 +15,8 @@ from __future__ import annotations
 import json
 import random
 import sys
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,8 @@ BRIGHT_EDGES = list(range(257))
 BOX_EDGES = [0, 1, 2, 3, 4, 6, 10, 100]
 SIZE_EDGES = [0, 320, 480, 640, 960, 1280, 4096]
 CLASSES = [f"coco-class-{i:02d}" for i in range(80)]
+EVERY = timedelta(minutes=5)
+"""The cadence of the windows: a day is 288 of them, 100,000 about a year."""
 
 
 def _signals(rng: random.Random, images: int, shift: int) -> dict[str, Any]:
@@ -48,6 +53,22 @@ def _signals(rng: random.Random, images: int, shift: int) -> dict[str, Any]:
     }
 
 
+def window_files(windows: int, *, seed: int = 0) -> Iterator[tuple[str, bytes]]:
+    """(name, bytes) of each window file, newest first: the newest ends at ``AS_OF``."""
+    rng = random.Random(seed + 1)
+    pool = [_signals(rng, 300 + variant, variant % 5) for variant in range(50)]
+    for index in range(windows):
+        stop = AS_OF - EVERY * index
+        doc = window(stop, dict(pool[index % len(pool)], images=300 + index % 97))
+        doc["window"]["start"] = format_timestamp(stop - EVERY)
+        doc["generated_at"] = format_timestamp(stop)  # written as it closes: never after the run's as-of
+        yield f"{_name(stop)}.json", (json.dumps(doc, indent=1) + "\n").encode()
+
+
+def _name(moment: datetime) -> str:
+    return format_timestamp(moment).replace(":", "")
+
+
 def write_workspace(root: Path, windows: int, *, seed: int = 0) -> Path:
     """Write the workspace and its ``monitor.yaml``; return the config's path."""
     rng = random.Random(seed)
@@ -58,21 +79,15 @@ def write_workspace(root: Path, windows: int, *, seed: int = 0) -> Path:
         "schema": "mlops.baseline",
         "schema_version": 1,
         "model": MODEL,
-        "created_at": stamp(AS_OF - timedelta(hours=windows + 1)),
+        "created_at": stamp(AS_OF - EVERY * (windows + 1)),
         "dataset": "scale/val",
         "signals": _signals(rng, 4000, 0),
     }
     (root / "baseline.json").write_text(json.dumps(baseline, indent=1) + "\n", encoding="utf-8")
     alerts = {"schema": "mlops.alerts", "schema_version": 1, "generated_at": stamp(AS_OF), "model": MODEL, "alerts": []}
     (root / "alerts.json").write_text(json.dumps(alerts, indent=1) + "\n", encoding="utf-8")
-    end = AS_OF.replace(minute=0)
-    pool = [_signals(rng, 300 + variant, variant % 5) for variant in range(50)]
-    for index in range(windows):
-        stop = end - timedelta(hours=index)
-        signals = dict(pool[index % len(pool)], images=300 + index % 97)
-        doc = window(stop, signals)
-        name = f"{stamp(stop).replace(':', '')}.json"
-        (folder / name).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    for name, data in window_files(windows, seed=seed):
+        (folder / name).write_bytes(data)
     config = root / "monitor.yaml"
     config.write_text(f"workspace: .\nas_of: '{stamp(AS_OF)}'\nmlflow:\n  tracking_uri: null\n", encoding="utf-8")
     return config

@@ -70,3 +70,66 @@ def test_run_names_a_failing_command(tmp_path: Path) -> None:
 
     with pytest.raises(SystemExit, match="exited 3"):
         run([sys.executable, "-c", "raise SystemExit(3)"], cwd=tmp_path, env={})
+
+
+def test_history_targets_judge_the_largest_scale_against_the_smallest() -> None:
+    def judged(**medians: float) -> dict[str, str]:
+        lines = list(targets(rows(**medians)))
+        names = ["≤ 1.5x the run on 1,000", "... and ≤ 1.0 s", "peak memory ≤ 60 MB", "`--scan all`"]
+        names += ["in S3 (loopback) ≤ 3 s", "as many requests", "slim env ≤ 100 MB"]
+        return {name: next(line for line in lines if name in line) for name in names}
+
+    met = judged(
+        **{"scale-1000": 0.4, "scale-100000": 0.5, "scale-100000-mb": 30.0, "scan-all-100000": 50.0},
+        **{"s3-100000": 2.0, "s3-1000-requests": 317.0, "s3-100000-requests": 317.0, "slim-env": 60.0},
+    )
+    assert all(line.endswith("— met") for line in met.values()), met
+    assert met["as many requests"].endswith("317 against 317 — met")
+    missed = judged(
+        **{"scale-1000": 0.4, "scale-100000": 1.2, "scale-100000-mb": 240.0, "scan-all-100000": 53.0},
+        **{"s3-100000": 3.5, "s3-1000-requests": 317.0, "s3-100000-requests": 318.0, "slim-env": 120.0},
+    )
+    assert all(line.endswith("**MISSED**") for line in missed.values()), missed
+    assert judged()["as many requests"].endswith("not measured in this run")
+
+
+def test_remote_failures_are_judged_on_their_slowest_sample_against_the_budget() -> None:
+    table = rows(**{"fail-budget": 10.0, "fail-denied": 0.2})
+    table["fail-trickle"] = Row("trickle", (10.4, 11.5, 10.6), key="fail-trickle")  # median 10.6, one run over
+    line = next(line for line in targets(table) if "remote failure" in line)
+    assert line.endswith("slowest 11.50 s against 11 s — **MISSED**")
+    table["fail-trickle"] = Row("trickle", (10.4, 10.9), key="fail-trickle")
+    assert next(line for line in targets(table) if "remote failure" in line).endswith("— met")
+    assert next(line for line in targets(rows()) if "remote failure" in line).endswith("not measured in this run")
+
+
+def test_growth_is_each_scale_against_the_smallest_in_a_folder_and_in_s3() -> None:
+    from benchmarks.monitor import Monitor
+
+    table = rows(**{"scale-1000": 0.4, "scale-10000": 0.42, "scale-100000": 0.5, "s3-1000": 1.0, "s3-10000": 1.5})
+    assert Monitor.growth(table) == "folder 1,000: 1.00x, 10,000: 1.05x, 100,000: 1.25x; S3 1,000: 1.00x, 10,000: 1.50x"
+    assert Monitor.growth(rows(**{"scale-1000": 0.4})) == ""
+
+
+def test_request_counts_print_as_whole_numbers() -> None:
+    assert Row("r", (317.0, 317.0, 318.0), unit="requests").cell() == "317 requests (317-318, n=3)"
+
+
+def test_scale_windows_are_five_minutes_apart_named_as_they_end_up_to_the_as_of() -> None:
+    import itertools
+    import json
+    from datetime import timedelta
+
+    from benchmarks.scale import window_files
+    from mlops.contract.timestamps import parse_timestamp
+    from mlops.example.generate import AS_OF
+
+    files = list(window_files(300))
+    names = [name for name, _ in files]
+    assert names == sorted(names, reverse=True) and len(set(names)) == 300
+    ends = [parse_timestamp(json.loads(data)["window"]["end"]) or AS_OF.min for _, data in files]
+    assert ends[0] == AS_OF and all(a - b == timedelta(minutes=5) for a, b in itertools.pairwise(ends))
+    assert names[0] == AS_OF.strftime("%Y-%m-%dT%H%M%SZ.json")
+    for _, data in files[:3]:
+        doc = json.loads(data)
+        assert (parse_timestamp(doc["generated_at"]) or AS_OF.max) <= AS_OF  # never in the future of the run
