@@ -113,8 +113,9 @@ class FaultyFront:
         for key, value in headers.items():
             if key.lower() not in ("content-length", "server", "date"):
                 handler.send_header(key, value)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
+        length = next((v for k, v in headers.items() if k.lower() == "content-length"), None)
+        handler.send_header("Content-Length", length if method == "HEAD" and length else str(len(data)))
+        handler.end_headers()  # a HEAD answer has no body but the object's length: the size HEAD reports
         if method != "HEAD":
             handler.wfile.write(data)
 

@@ -129,7 +129,8 @@ class RemoteStore:
         return self._run(self._list(folder, after, stop_at, limit), f"{self.url}/{folder.strip('/')}/")
 
     def head(self, name: str) -> Entry | None:
-        """The object's size, or None when there is none."""
+        """The object's size, or None when there is none (a HEAD answer has no body, so a missing
+        bucket reads as a missing object here: list or get to tell them apart)."""
         return self._run(self._head(name), f"{self.url}/{name}")
 
     def get_many(self, names: Mapping[str, int | None], *, max_bytes: int) -> dict[str, bytes | ObjectProblem | None]:
@@ -216,23 +217,28 @@ class RemoteStore:
         stream = obstore.list(
             self._client(), prefix=prefix or None, offset=prefix + after if after else None, chunk_size=PAGE
         )
-        self.requests += 1
-        async for batch in stream:
-            done = False
-            for meta in batch:
-                name = meta["path"][len(prefix) :] if meta["path"].startswith(prefix) else meta["path"]
-                if stop_at is not None and name >= stop_at:
-                    done = True
+        pages = 0
+        try:
+            async for batch in stream:
+                pages += 1
+                if self._page(batch, prefix, stop_at, limit, entries) or len(batch) < PAGE:
                     break
-                if "/" not in name:
-                    entries.append(Entry(name, int(meta["size"])))
-                    if limit is not None and len(entries) >= limit:
-                        done = True
-                        break
-            if done or len(batch) < PAGE:
-                break
-            self.requests += 1
+        finally:
+            self.requests += max(pages, 1)  # one per page received: a full last page asks for no other
         return entries
+
+    @staticmethod
+    def _page(batch: Any, prefix: str, stop_at: str | None, limit: int | None, entries: list[Entry]) -> bool:
+        """Add one page's names to ``entries``; True when no later page is wanted."""
+        for meta in batch:
+            name = meta["path"][len(prefix) :] if meta["path"].startswith(prefix) else meta["path"]
+            if stop_at is not None and name >= stop_at:
+                return True
+            if "/" not in name:
+                entries.append(Entry(name, int(meta["size"])))
+                if limit is not None and len(entries) >= limit:
+                    return True
+        return False
 
     async def _head(self, name: str) -> Entry | None:
         import obstore
@@ -272,7 +278,9 @@ class RemoteStore:
         self.requests += 1
         try:
             result = await obstore.get_async(self._client(), name)
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
+            if _no_bucket(exc):  # S3 answers 404 for a missing bucket too: that is no absent object
+                raise classify(exc, self.url) from None
             return None
         size = int(result.meta["size"])
         if size > max_bytes:  # the body is never read: dropping the answer closes the connection
@@ -300,31 +308,44 @@ def too_large(size: int, max_bytes: int) -> str:
     return f"is {size:,} bytes, over the {max_bytes:,}-byte limit (refused before download)"
 
 
+DENIED_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken",
+                "AuthorizationFailure", "AuthenticationFailed", "AuthorizationPermissionMismatch"}  # fmt: skip
+THROTTLED_CODES = {"SlowDown", "Throttling", "ThrottlingException", "TooManyRequests", "RequestLimitExceeded",
+                   "ServerBusy", "RequestThrottled"}  # fmt: skip
+
+
 def classify(exc: BaseException, where: str) -> StorageError:
     """Turn obstore's exception into one sentence naming ``where``: its own text may quote signed
-    requests and runs to pages, so only the status and error code are kept."""
+    requests and runs to pages, so only the status and error code are kept.
+
+    Only the answer's status and ``<Code>`` decide: the text also holds the URL, the key and
+    timings (``in 503.2ms``, ``retry_timeout: 10s``), which must never pass for a status.
+    """
     text = str(exc)
     kind_name = type(exc).__name__
-    code = _code(text)
-    if "NoSuchBucket" in text or "ContainerNotFound" in text or code == "NoSuchBucket":
+    code, status = _code(text), _status_number(text)
+    if _no_bucket(exc):
         return StorageError("no-bucket", f"{where}: no such bucket (or container)")
-    if kind_name in ("PermissionDeniedError", "UnauthenticatedError") or any(
-        word in text for word in ("AccessDenied", "403 Forbidden", "401 Unauthorized", "InvalidAccessKeyId",
-                                  "SignatureDoesNotMatch", "AuthorizationFailure", "AuthenticationFailed")
-    ):  # fmt: skip
+    if kind_name in ("PermissionDeniedError", "UnauthenticatedError") or status in (401, 403) or code in DENIED_CODES:
         return StorageError("denied", f"{where}: access denied (check the credentials and the policy{_paren(code)})")
-    if "SlowDown" in text or "503" in text or "429" in text or "Throttl" in text:
+    if status in (429, 503) or code in THROTTLED_CODES:
         return StorageError(
             "throttled", f"{where}: the store kept answering 'slow down' (throttled{_paren(code)}), retries spent"
         )
-    if any(word in text for word in ("error sending request", "Connection refused", "connect", "dns error", "tcp")):
+    if status is None and any(
+        word in text for word in ("error sending request", "Connection refused", "tcp connect error", "dns error")
+    ):
         return StorageError("unreachable", f"{where}: the endpoint cannot be reached")
-    if "timed out" in text.lower() or "timeout" in text.lower():
+    if status is None and "timed out" in text.lower():
         return StorageError("timeout", f"{where}: no answer in time")
-    if kind_name == "UnknownConfigurationKeyError" or "configuration" in text.lower():
+    if kind_name == "UnknownConfigurationKeyError":
         return StorageError("config", f"{where}: the store cannot be configured ({_first_line(exc)})")
-    status = _status(text)
-    return StorageError("failed", f"{where}: the store answered {status or kind_name}{_paren(code)}")
+    shown = _status(text)
+    return StorageError("failed", f"{where}: the store answered {shown or kind_name}{_paren(code)}")
+
+
+def _no_bucket(exc: BaseException) -> bool:
+    return any(code in str(exc) for code in ("NoSuchBucket", "ContainerNotFound"))
 
 
 def _code(text: str) -> str | None:
@@ -334,6 +355,13 @@ def _code(text: str) -> str | None:
     end = text.find("</Code>", start)
     code = text[start + 6 : end]
     return code if end != -1 and code.isalnum() and len(code) < 64 else None
+
+
+def _status_number(text: str) -> int | None:
+    marker = "status code: "
+    start = text.find(marker)
+    digits = text[start + len(marker) : start + len(marker) + 3] if start != -1 else ""
+    return int(digits) if digits.isdigit() else None
 
 
 def _status(text: str) -> str | None:
