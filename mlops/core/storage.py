@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-if TYPE_CHECKING:
-    import asyncio
-    from collections.abc import Coroutine
+if TYPE_CHECKING:  # imported on first use: a local run imports this module for its URL rules only
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
 
@@ -98,6 +98,11 @@ class ObjectProblem(ValueError):
 class RemoteStore:
     """The objects below one URL; all calls share ``budget_seconds`` from the first one.
 
+    obstore's blocking calls run in a pool of threads, so that a call past the budget is abandoned
+    and up to :data:`CONCURRENCY` objects are fetched at once. Its asyncio API is not used: its
+    runtime's threads reach back into Python after an await returns, and a process exiting just
+    then aborts (SIGABRT, about one remote run in three here).
+
     Retries are obstore's (5xx and SlowDown, connection errors) with exponential backoff, at most
     ``retries`` per request and never past the budget.
     """
@@ -113,7 +118,7 @@ class RemoteStore:
         """Requests sent (listing pages, HEADs, GETs, PUTs), for the benchmark and the tests."""
         self._deadline: float | None = None
         self._store: Any = None
-        self._runner: asyncio.Runner | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- public API ------------------------------------------------------------------------------------
 
@@ -126,12 +131,12 @@ class RemoteStore:
         a listing costs what it returns, not what the folder holds. ``stop_at``: no names from
         this one on (the listing stops asking for pages). ``limit``: at most this many.
         """
-        return self._run(self._list(folder, after, stop_at, limit), f"{self.url}/{folder.strip('/')}/")
+        return self._call(lambda: self._list(folder, after, stop_at, limit), f"{self.url}/{folder.strip('/')}/")
 
     def head(self, name: str) -> Entry | None:
         """The object's size, or None when there is none (a HEAD answer has no body, so a missing
         bucket reads as a missing object here: list or get to tell them apart)."""
-        return self._run(self._head(name), f"{self.url}/{name}")
+        return self._call(lambda: self._head(name), f"{self.url}/{name}")
 
     def get_many(self, names: Mapping[str, int | None], *, max_bytes: int) -> dict[str, bytes | ObjectProblem | None]:
         """The bytes of each object (``{name: size from the listing or None}``), None for an absent
@@ -140,11 +145,11 @@ class RemoteStore:
         An object whose listed size is over ``max_bytes`` is refused before it is downloaded; one
         whose body turns out longer is refused too. Per-object failures are values, not raises.
         """
-        return self._run(self._get_many(dict(names), max_bytes), self.url)
+        return self._get_many(dict(names), max_bytes)
 
     def put_new(self, name: str, data: bytes) -> None:
         """Create ``name`` holding ``data`` in one conditional PUT; FileExistsError if it exists."""
-        self._run(self._put(name, data, "create"), f"{self.url}/{name}")
+        self._call(lambda: self._put(name, data, "create"), f"{self.url}/{name}")
 
     def put_replacing(self, name: str, data: bytes, *, e_tag: str | None) -> None:
         """Replace ``name`` only if it is still the version ``e_tag`` names (create it when None).
@@ -153,16 +158,17 @@ class RemoteStore:
         loser gets FileExistsError and reads again.
         """
         mode: Any = {"e_tag": e_tag} if e_tag else "create"
-        self._run(self._put(name, data, mode), f"{self.url}/{name}")
+        self._call(lambda: self._put(name, data, mode), f"{self.url}/{name}")
 
     def get_versioned(self, name: str, *, max_bytes: int) -> tuple[bytes, str | None] | None:
         """The object's bytes and ETag, or None when there is none (for read-modify-write)."""
-        return self._run(self._get_versioned(name, max_bytes), f"{self.url}/{name}")
+        return self._call(lambda: self._get_versioned(name, max_bytes), f"{self.url}/{name}")
 
     def close(self) -> None:
-        if self._runner is not None:
-            self._runner.close()
-            self._runner = None
+        """Stop handing out work; a request still running ends by the client's own timeout (the budget)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     # -- machinery -------------------------------------------------------------------------------------
 
@@ -189,27 +195,40 @@ class RemoteStore:
                 ) from None
         return self._store
 
-    def _run(self, coro: Coroutine[Any, Any, T], where: str) -> T:
-        import asyncio
-
+    def _deadline_left(self, where: str) -> float:
         if self._deadline is None:
             self._deadline = time.monotonic() + self.budget
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
-            coro.close()
-            raise StorageError("timeout", f"{where}: no answer within the {self.budget:g} s storage budget")
-        if self._runner is None:
-            self._runner = asyncio.Runner()
+            raise self._timeout(where)
+        return remaining
+
+    def _timeout(self, where: str) -> StorageError:
+        return StorageError("timeout", f"{where}: no answer within the {self.budget:g} s storage budget")
+
+    def _submit(self, work: Callable[[], T]) -> Future[T]:
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="storage")
+        return self._pool.submit(work)
+
+    def _call(self, work: Callable[[], T], where: str) -> T:
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        remaining = self._deadline_left(where)
+        future = self._submit(work)
         try:
-            return self._runner.run(asyncio.wait_for(coro, remaining))
-        except TimeoutError:
-            raise StorageError("timeout", f"{where}: no answer within the {self.budget:g} s storage budget") from None
+            return future.result(timeout=remaining)
+        except FutureTimeout:
+            future.cancel()
+            raise self._timeout(where) from None
         except (StorageError, FileExistsError, ObjectProblem):
             raise
         except Exception as exc:  # noqa: BLE001 - obstore's and the OS's errors: classified, never echoed
             raise classify(exc, where) from None
 
-    async def _list(self, folder: str, after: str | None, stop_at: str | None, limit: int | None) -> list[Entry]:
+    def _list(self, folder: str, after: str | None, stop_at: str | None, limit: int | None) -> list[Entry]:
         import obstore
 
         prefix = folder.strip("/") + "/" if folder.strip("/") else ""
@@ -219,10 +238,12 @@ class RemoteStore:
         )
         pages = 0
         try:
-            async for batch in stream:
+            for batch in stream:
                 pages += 1
                 if self._page(batch, prefix, stop_at, limit, entries) or len(batch) < PAGE:
                     break
+                if self._deadline is not None and time.monotonic() > self._deadline:
+                    break  # the caller has given up already: ask for no further page
         finally:
             self.requests += max(pages, 1)  # one per page received: a full last page asks for no other
         return entries
@@ -240,44 +261,53 @@ class RemoteStore:
                     return True
         return False
 
-    async def _head(self, name: str) -> Entry | None:
+    def _head(self, name: str) -> Entry | None:
         import obstore
 
         self.requests += 1
         try:
-            meta = await obstore.head_async(self._client(), name)
+            meta = obstore.head(self._client(), name)
         except FileNotFoundError:
             return None
         return Entry(name, int(meta["size"]))
 
-    async def _get_many(self, names: dict[str, int | None], max_bytes: int) -> dict[str, bytes | ObjectProblem | None]:
-        import asyncio
+    def _get_many(self, names: dict[str, int | None], max_bytes: int) -> dict[str, bytes | ObjectProblem | None]:
+        from concurrent.futures import wait
 
-        limit = asyncio.Semaphore(CONCURRENCY)
-
-        async def one(name: str, size: int | None) -> bytes | ObjectProblem | None:
-            if size is not None and size > max_bytes:
-                return ObjectProblem(too_large(size, max_bytes))
-            async with limit:
-                found = await self._get_versioned(name, max_bytes)
-            return None if found is None else found[0]
-
-        results = await asyncio.gather(*(one(n, s) for n, s in names.items()), return_exceptions=True)
+        remaining = self._deadline_left(self.url)
         out: dict[str, bytes | ObjectProblem | None] = {}
-        for name, result in zip(names, results, strict=True):
-            if isinstance(result, (StorageError, asyncio.CancelledError)):
-                raise result
-            if isinstance(result, BaseException) and not isinstance(result, ObjectProblem):
-                raise classify(result, f"{self.url}/{name}")
-            out[name] = result
-        return out
+        futures: dict[Future[tuple[bytes, str | None] | None], str] = {}
+        for name, size in names.items():
+            if size is not None and size > max_bytes:
+                out[name] = ObjectProblem(too_large(size, max_bytes))
+            else:
+                self._client()  # configured once, here, before the threads share it
+                futures[self._submit(partial(self._get_versioned, name, max_bytes))] = name
+        done, pending = wait(futures, timeout=remaining)
+        if pending:
+            for future in pending:
+                future.cancel()
+            raise self._timeout(self.url)
+        for future in done:
+            name = futures[future]
+            try:
+                found = future.result()
+            except (StorageError, ObjectProblem) as exc:
+                if isinstance(exc, StorageError):
+                    raise
+                out[name] = exc
+                continue
+            except Exception as exc:  # noqa: BLE001 - obstore's and the OS's errors: classified, never echoed
+                raise classify(exc, f"{self.url}/{name}") from None
+            out[name] = None if found is None else found[0]
+        return {name: out[name] for name in names}
 
-    async def _get_versioned(self, name: str, max_bytes: int) -> tuple[bytes, str | None] | None:
+    def _get_versioned(self, name: str, max_bytes: int) -> tuple[bytes, str | None] | None:
         import obstore
 
         self.requests += 1
         try:
-            result = await obstore.get_async(self._client(), name)
+            result = obstore.get(self._client(), name)
         except FileNotFoundError as exc:
             if _no_bucket(exc):  # S3 answers 404 for a missing bucket too: that is no absent object
                 raise classify(exc, self.url) from None
@@ -286,20 +316,22 @@ class RemoteStore:
         if size > max_bytes:  # the body is never read: dropping the answer closes the connection
             raise ObjectProblem(too_large(size, max_bytes))
         chunks, total = [], 0
-        async for chunk in result.stream(min_chunk_size=1 << 16):
+        for chunk in result.stream(min_chunk_size=1 << 16):
             total += len(chunk)
             if total > max_bytes:
                 raise ObjectProblem(f"grew past the {max_bytes:,}-byte limit while being read")
+            if self._deadline is not None and time.monotonic() > self._deadline:
+                raise self._timeout(self.url)  # the caller has given up: stop reading a trickle
             chunks.append(bytes(chunk))
         return b"".join(chunks), result.meta.get("e_tag")
 
-    async def _put(self, name: str, data: bytes, mode: Any) -> None:
+    def _put(self, name: str, data: bytes, mode: Any) -> None:
         import obstore
         from obstore.exceptions import AlreadyExistsError, PreconditionError
 
         self.requests += 1
         try:
-            await obstore.put_async(self._client(), name, data, mode=mode)
+            obstore.put(self._client(), name, data, mode=mode)
         except (AlreadyExistsError, PreconditionError):
             raise FileExistsError(f"{self.url}/{name} already exists (or changed since it was read)") from None
 

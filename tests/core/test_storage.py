@@ -6,6 +6,8 @@ what the store is sent.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,7 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from mlops.core.storage import ObjectProblem, RemoteStore, StorageError, classify
-from tests.conftest import free_port
+from tests.conftest import ROOT, clean_environ, free_port
 from tests.storage_server import Fault, S3Server
 
 Connect = Callable[..., RemoteStore]
@@ -247,3 +249,27 @@ def test_a_trickling_body_ends_as_a_timeout_within_the_budget(s3: S3Server, conn
 def test_a_failure_is_classified_by_its_status_never_by_digits_in_timings_or_keys(text: str, kind: str) -> None:
     found = classify(Exception(text), "s3://b/p")
     assert found.kind == kind and str(found).startswith("s3://b/p: ")
+
+
+EXIT_PROGRAM = """
+from mlops.core.storage import RemoteStore
+store = RemoteStore({url!r})
+names = [e.name for e in store.listing("w")]
+assert len(store.get_many({{"w/" + n: None for n in names}}, max_bytes=100)) == len(names) == 300
+store.close()
+"""
+
+
+@pytest.mark.slow  # ten interpreters, about 10 s
+def test_a_process_that_used_the_store_exits_normally(s3: S3Server) -> None:
+    """obstore's asyncio API made one such process in three abort at exit (SIGABRT): the monitor's
+    report was printed, then CI saw a crash. Ten processes in a row must all exit 0."""
+    bucket = s3.bucket(unique())
+    s3.put_many(bucket, keys(300, "p/w"))
+    env = clean_environ() | s3.environ() | {"PYTHONPATH": str(ROOT)}
+    program = EXIT_PROGRAM.format(url=f"s3://{bucket}/p")
+    codes = [
+        subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, timeout=60, check=False)
+        for _ in range(10)
+    ]
+    assert [c.returncode for c in codes] == [0] * 10, [c.stderr.decode()[-500:] for c in codes if c.returncode]
