@@ -251,7 +251,7 @@ def _load(source: Source, config: Config, now: datetime) -> Workspace:
             )  # a stale workspace: look further back, each range once, a few listings in all
             lower = _key(_shifted(now, -step.total_seconds()))
             older = source.windows(after=lower, stop_at=upper + "\x00")  # names up to `upper`, inclusive
-            windows.read(source, older if isinstance(older, list) else [])
+            windows.read_newest(source, older if isinstance(older, list) else [])
             upper = lower
         if not windows.docs:
             missing.append((f"{files.windows}/*.json", "is missing: no window file yet"))
@@ -298,6 +298,10 @@ def _shifted(moment: datetime, seconds: float) -> datetime:
         return (datetime.max if seconds > 0 else datetime.min).replace(tzinfo=moment.tzinfo)
 
 
+STEP_BACK_READS = 64
+"""Windows read at a time while stepping back over a stale workspace, newest first."""
+
+
 class _Windows:
     """Windows as read, keeping the signals of only those drift will judge (:attr:`Workspace.judged`).
 
@@ -313,7 +317,7 @@ class _Windows:
         self.keep = config.drift.windows  # 0 keeps every window's signals: the user asked to sum them all
         self.since = parse_timestamp(config.drift.since) if config.drift.since else None
         self.docs: list[Document] = []
-        self.newest: list[tuple[datetime, int]] = []  # a min-heap of the windows that keep their signals
+        self.newest: list[tuple[datetime, str, int]] = []  # a min-heap of the windows that keep their signals
         self.eligible = 0
         self.fresh = False
         """Whether a valid window not in the future was read (the one freshness judges)."""
@@ -323,6 +327,14 @@ class _Windows:
         for name, raw in source.read(folder, names):
             shown = f"{folder}/{name}"
             self.add(contract_document(raw, path=source.path(folder, name), shown=shown, expect="mlops.window"))
+
+    def read_newest(self, source: Source, names: list[str]) -> None:
+        """Read ``names`` newest first, a few at a time, until :meth:`enough`: stepping back over a stale
+        workspace lists a long stretch of history but reads only its newest windows."""
+        for high in range(len(names), 0, -STEP_BACK_READS):
+            self.read(source, names[max(0, high - STEP_BACK_READS) : high])
+            if self.enough():
+                return
 
     def add(self, doc: Document) -> None:
         if not doc.valid:  # the checks use only the error of an invalid file, never its data
@@ -339,9 +351,9 @@ class _Windows:
         self.eligible += 1
         if not self.keep:
             return
-        heapq.heappush(self.newest, (end, index))
+        heapq.heappush(self.newest, (end, doc.shown, index))  # equal ends: the name decides, as in by_end
         if len(self.newest) > self.keep:
-            _, older = heapq.heappop(self.newest)
+            _, _, older = heapq.heappop(self.newest)
             self.docs[older] = _without_signals(self.docs[older])
 
     def enough(self) -> bool:
