@@ -411,7 +411,8 @@ def _paren(code: str | None) -> str:
 
 def _first_line(exc: BaseException) -> str:
     line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return line[:160]
+    head, sep, rest = line.partition(" error: ")  # "Generic GCS error: Account must be specified"
+    return (rest if sep and head.startswith("Generic") else line)[:160]
 
 
 def _duration(seconds: float) -> Any:
