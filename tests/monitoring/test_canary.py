@@ -2,8 +2,9 @@
 ``--output`` file, or GitHub's step summary and outputs.
 
 What counts as a secret: ``MLFLOW_TRACKING_PASSWORD``, ``MLFLOW_TRACKING_TOKEN``, the password inside
-any tracking URI (environment, command line or config file), and the Basic/Bearer header built from
-them. A user name, a workspace path or a file name is not a secret by itself, but when it contains a
+any tracking URI (environment, command line or config file), the Basic/Bearer header built from
+them, ``AWS_SECRET_ACCESS_KEY`` and ``AWS_SESSION_TOKEN`` (an S3 workspace), and a secret inside a
+workspace URL. A user name, a workspace path or a file name is not a secret by itself, but when it contains a
 secret value the secret is still hidden. The one allowed appearance is GitHub's ``::add-mask::`` line,
 which the runner consumes. Servers are real loopback HTTP servers; the monitor runs through ``main``.
 """
@@ -14,6 +15,7 @@ import base64
 import html
 import json
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +25,7 @@ import pytest
 
 from mlops.monitoring.reporters.github import escape_data, escape_property
 from tests.conftest import EXAMPLE_CONFIG, MlflowServer, Outcome, free_port
+from tests.storage_server import Fault, S3Server
 
 CANARY = "cAnAry-7d41e0b9"  # searched for in every output
 NASTY = 'nA"s:t,y%7d\\41'  # a canary whose escaped forms differ from it
@@ -97,6 +100,7 @@ class Setup:
     env: dict[str, str]
     server: Callable[[str], str]
     real: Callable[[], MlflowServer]
+    s3: Callable[[], S3Server]
 
     def config(self, text: str) -> list[str]:
         path = self.tmp / "secret.yaml"
@@ -109,6 +113,16 @@ class Setup:
     def with_password(self, secret: str = CANARY) -> Setup:
         self.env |= {"MLFLOW_TRACKING_USERNAME": USER, "MLFLOW_TRACKING_PASSWORD": secret}
         return self
+
+    def bucket(self, fault: str | None = None) -> list[str]:
+        """The example workspace in a bucket of the loopback S3 server, reached with canary AWS secrets."""
+        s3 = self.s3()
+        bucket = s3.bucket(f"canary-{uuid.uuid4().hex[:12]}")
+        s3.upload(self.workspace, bucket, "ws")
+        if fault:
+            s3.front.faults.append(Fault(fault))
+        self.env |= s3.environ(AWS_SECRET_ACCESS_KEY=CANARY, AWS_SESSION_TOKEN=CANARY)
+        return self.example("--workspace", f"s3://{bucket}/ws")
 
     def mlflow(self, uri: str, *args: str) -> list[str]:
         budget = ["--set", "mlflow.budget_seconds=3", "--experiment", "e", "--model-name", "m"]
@@ -163,11 +177,23 @@ SCENARIOS: dict[str, Callable[[Setup], list[str]]] = {
         s.workspace.rename(s.tmp / f"ws-{CANARY}"),
         s.with_password().example("--workspace", str(s.tmp / f"ws-{CANARY}")),
     )[-1],
+    # object storage: the AWS secret key and session token are canaries too
+    "s3-healthy-bucket": lambda s: s.bucket(),
+    "s3-access-denied": lambda s: s.bucket("deny"),
+    "s3-throttled": lambda s: [*s.bucket("slowdown"), "--set", "storage.retries=0"],
+    "s3-no-such-bucket": lambda s: [*s.bucket(), "--workspace", f"s3://absent-{uuid.uuid4().hex[:12]}/ws"],
+    "s3-credentials-in-the-url": lambda s: s.example("--workspace", f"s3://AKIAX:{CANARY}@bucket/ws"),
     "escaped-forms-of-a-nasty-secret": lambda s: (
         (s.workspace / "windows" / f"{NASTY}.json").write_text(f'{{"x": "{NASTY}"}}'),
         s.with_password(NASTY).example(),
     )[-1],
 }
+
+
+@pytest.fixture
+def lazy_s3(request: pytest.FixtureRequest) -> Callable[[], S3Server]:
+    """The loopback S3 server with its faults cleared after the test, started only when a scenario needs it."""
+    return lambda: request.getfixturevalue("s3")
 
 
 @pytest.fixture
@@ -180,11 +206,12 @@ def lazy_real_server(request: pytest.FixtureRequest) -> Callable[[], MlflowServe
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_no_secret_reaches_any_output(
     run_monitor: Callable[..., Outcome], workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    echo_server: Callable[[str], str], lazy_real_server: Callable[[], MlflowServer], scenario: str, reporter: str,
+    echo_server: Callable[[str], str], lazy_real_server: Callable[[], MlflowServer], lazy_s3: Callable[[], S3Server],
+    scenario: str, reporter: str,
 ) -> None:  # fmt: skip
     cwd = tmp_path / "cwd"  # run_monitor's folder: a .env there is read
     cwd.mkdir(exist_ok=True)
-    setup = Setup(tmp_path, workspace, cwd, {}, echo_server, lazy_real_server)
+    setup = Setup(tmp_path, workspace, cwd, {}, echo_server, lazy_real_server, lazy_s3)
     args = SCENARIOS[scenario](setup)
     summary, outputs, report = tmp_path / "summary.md", tmp_path / "outputs.txt", tmp_path / "report.out"
     env = setup.env | {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
