@@ -6,6 +6,7 @@ what the store is sent.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -232,6 +233,22 @@ def test_a_trickling_body_ends_as_a_timeout_within_the_budget(s3: S3Server, conn
     with pytest.raises(StorageError) as again:  # the budget is spent: later calls fail at once
         store.listing("w")
     assert again.value.kind == "timeout"
+
+
+def test_a_listener_that_never_answers_ends_as_a_timeout(
+    s3: S3Server, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as silent:  # the kernel accepts connections; nothing ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        url = f"s3://{unique()}/p"
+        store = connect(url, budget_seconds=2)
+        for call in both_calls(store):
+            with pytest.raises(StorageError) as caught:
+                call()
+            assert caught.value.kind == "timeout"
+            assert_named(caught.value, url, s3)
 
 
 @pytest.mark.parametrize(
