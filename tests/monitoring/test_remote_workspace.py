@@ -343,3 +343,94 @@ def test_scan_all_and_recent_differ_only_in_the_windows_read(nox_monitor: NoxMon
     assert off_contract == [f"windows/2026-11-1{d}T120000Z.json" for d in range(1, 6)]
     differ = {k for k in recent_found.keys() | full_found.keys() if recent_found.get(k) != full_found.get(k)}
     assert differ == {"MON101", "MON102", "MON103"}  # the count of files read, and the broken ones named
+
+
+# Azure for real, where Azurite (npm package `azurite`) is installed: `azurite-blob` on PATH
+
+
+@dataclass(frozen=True)
+class Azurite:
+    url: str
+    env: dict[str, str]
+
+    def container(self) -> str:
+        """A new container, created with the emulator's well-known SharedKey (obstore cannot create one)."""
+        import base64
+        import hashlib
+        import hmac
+        import urllib.request
+        from email.utils import formatdate
+
+        name, account = unique("c"), "devstoreaccount1"
+        headers = {"x-ms-date": formatdate(usegmt=True), "x-ms-version": "2021-08-06", "Content-Length": "0"}
+        signed = (  # the verb, eleven standard headers (all empty here), the x-ms- headers, the resource
+            "PUT\n" + "\n" * 11 + "".join(f"{k}:{v}\n" for k, v in sorted(headers.items()) if k.startswith("x-ms-"))
+        )
+        signed += f"/{account}/{account}/{name}\nrestype:container"
+        signature = hmac.new(base64.b64decode(AZURITE_KEY), signed.encode(), hashlib.sha256).digest()
+        headers["Authorization"] = f"SharedKey {account}:{base64.b64encode(signature).decode()}"
+        request = urllib.request.Request(
+            f"{self.url}/{account}/{name}?restype=container", method="PUT", headers=headers
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 201
+        return name
+
+
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+"""Azurite's published development key (not a secret: every emulator has it)."""
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    binary = shutil.which("azurite-blob")
+    if binary is None:
+        pytest.skip("Azurite is not installed (npm install azurite; azurite-blob on PATH)")
+    port, data = free_port(), tmp_path_factory.mktemp("azurite")
+    command = [binary, "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(data)]
+    proc = subprocess.Popen([*command, "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose"])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=1)
+            except urllib.error.HTTPError:
+                break  # it answers: a 400 for a request that names no account
+            except OSError:
+                time.sleep(0.2)
+        env = {"AZURE_STORAGE_USE_EMULATOR": "true", "AZURITE_BLOB_STORAGE_URL": url}
+        yield Azurite(url, env)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_the_example_in_azurite_gives_the_findings_it_gives_on_disk(
+    azurite: Azurite, nox_monitor: NoxMonitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops.core.storage import RemoteStore
+
+    for name, value in azurite.env.items():
+        monkeypatch.setenv(name, value)
+    container = azurite.container()
+    store = RemoteStore(f"az://{container}/ws")
+    try:
+        for path in sorted((EXAMPLE / "workspace").rglob("*.json")):
+            store.put_new(path.relative_to(EXAMPLE / "workspace").as_posix(), path.read_bytes())
+    finally:
+        store.close()
+    on_disk = nox_monitor("--config", CONFIG, "--workspace", "mlops/example/workspace", "--format", "json")
+    url = f"az://{container}/ws"
+    in_azure = nox_monitor("--config", CONFIG, "--workspace", url, "--format", "json", env=azurite.env)
+    assert in_azure.code == on_disk.code == 0, in_azure.text[-2000:]
+    assert comparable(json_from(in_azure)["findings"]) == comparable(json_from(on_disk)["findings"])
+    absent = nox_monitor("--config", CONFIG, "--workspace", "az://absent-container/ws", "--format", "json",
+                         env=azurite.env)  # fmt: skip
+    (mon100,) = [f for f in json_from(absent)["findings"] if f["check"] == "MON100"]
+    assert absent.code == 1 and "no such bucket (or container)" in mon100["message"], mon100
