@@ -116,12 +116,8 @@ def local_path(workspace: str | os.PathLike[str]) -> Path:
 
 
 def _store(url: str) -> RemoteStore:
-    import importlib.util
+    from mlops.core.storage import RemoteStore  # says so when obstore is missing, before any request
 
-    from mlops.core.storage import RemoteStore, StorageError
-
-    if importlib.util.find_spec("obstore") is None:  # said before a request, not as a failed one
-        raise StorageError("config", f"{url}: writing to object storage needs obstore (pip install obstore)")
     return RemoteStore(url, budget_seconds=STORAGE_BUDGET)
 
 

@@ -174,7 +174,12 @@ class RemoteStore:
 
     def _client(self) -> Any:
         if self._store is None:
-            from obstore.store import from_url
+            try:
+                from obstore.store import from_url
+            except ImportError:  # the wheel without its `storage` extra: said, not "the store answered ..."
+                raise StorageError(
+                    "config", f"{self.url}: object storage needs obstore (pip install obstore, or the `storage` extra)"
+                ) from None
 
             options: dict[str, Any] = {
                 "timeout": _duration(self.budget),
@@ -217,6 +222,7 @@ class RemoteStore:
         from concurrent.futures import TimeoutError as FutureTimeout
 
         remaining = self._deadline_left(where)
+        self._client()  # configured once, here, before the threads share it (or refused: no obstore)
         future = self._submit(work)
         try:
             return future.result(timeout=remaining)

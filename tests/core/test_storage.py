@@ -290,3 +290,16 @@ def test_a_process_that_used_the_store_exits_normally(s3: S3Server) -> None:
         for _ in range(10)
     ]
     assert [c.returncode for c in codes] == [0] * 10, [c.stderr.decode()[-500:] for c in codes if c.returncode]
+
+
+def test_without_obstore_a_remote_store_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wheel without its `storage` extra: a sentence naming the URL and the package, before any request."""
+    for module in ("obstore", "obstore.store"):
+        monkeypatch.setitem(sys.modules, module, None)  # `import obstore` raises ImportError
+    store = RemoteStore("s3://bucket/prefix", budget_seconds=2)
+    for call in (lambda: store.listing("windows"), lambda: store.get_many({"a.json": None}, max_bytes=10)):
+        with pytest.raises(StorageError) as caught:
+            call()
+        assert caught.value.kind == "config"
+        assert "s3://bucket/prefix" in str(caught.value) and "pip install obstore" in str(caught.value)
+    store.close()
