@@ -33,9 +33,10 @@ def test_monitoring_set_holds_nothing_heavy() -> None:
     assert not names & HEAVY, names & HEAVY
 
 
-def test_monitoring_inputs_are_the_three_light_packages() -> None:
+def test_monitoring_inputs_are_the_three_light_packages_and_the_storage_client() -> None:
+    """The seed's slim set, and obstore for object-storage workspaces (imported only for those)."""
     lines = [line.split("#")[0].strip() for line in (REQUIREMENTS / "monitoring.in").read_text().splitlines()]
-    assert sorted(filter(None, lines)) == ["mlflow-skinny", "python-dotenv", "pyyaml"]
+    assert sorted(filter(None, lines)) == ["mlflow-skinny", "obstore", "python-dotenv", "pyyaml"]
 
 
 @pytest.mark.parametrize("name", ["monitoring", "dev", "nox"])

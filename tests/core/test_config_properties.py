@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlops.core.config import MAX_NUMBER, SCIENTIFIC, ConfigError
+from mlops.core.config import safe_load as config_yaml
 from mlops.monitoring.config import CHOICES, ENV_KEYS, PATH_KEYS, SPAN_HOURS, Config, defaults, load_config
 from mlops.monitoring.options import build_parser, overrides_from
 
@@ -127,7 +128,7 @@ def load_text(folder: Path, text: str | bytes) -> tuple[Path, Config | ConfigErr
 
 def parsed(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return config_yaml(text)  # the config's own loader: `0E0` is a number to it, a string to YAML 1.1
     except Exception:  # noqa: BLE001 - the loader's refusal is what is under test, not pyyaml's
         return None
 
@@ -231,8 +232,10 @@ def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-AS_WRITTEN = {k for k in DOTTED if k not in PATH_KEYS and k not in ("as_of", "drift.since", "mlflow.tracking_uri")}
-"""Keys whose value is kept as written; paths, times and file: URIs are normalised (absolute, parsed)."""
+AS_WRITTEN = {
+    k for k in DOTTED if k not in PATH_KEYS and k not in ("workspace", "as_of", "drift.since", "mlflow.tracking_uri")
+}
+"""Keys whose value is kept as written; paths (the workspace's too), times and file: URIs are normalised."""
 
 
 class Dumper(yaml.SafeDumper):
