@@ -243,6 +243,7 @@ def test_monitor_env_holds_and_imports_nothing_heavy(repo: Path) -> None:
     assert not imported & {*heavy, "opencv"}, imported & set(heavy)
     assert "mlops.training" not in result["modules"]
     assert not imported & {"obstore", "asyncio"}, "a local workspace never loads the object-storage client"
+    assert "mlops.core.storage" not in result["modules"], "nor this project's side of it"
     installed = set(distributions(repo))
     forbidden = {"torch", "torchvision", "ultralytics", "opencv-python", "numpy", "pandas", "scipy", "evidently"}
     assert not installed & (forbidden | {"whylogs", "great-expectations", "dvc"})

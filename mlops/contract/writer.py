@@ -90,7 +90,7 @@ def remote_url(workspace: str | os.PathLike[str]) -> str | None:
     """
     if not isinstance(workspace, str) or "://" not in workspace:
         return None
-    from mlops.core.storage import remote_scheme, shown_url, url_problem  # a URL only: local writes never load it
+    from mlops.core.location import remote_scheme, shown_url, url_problem  # a URL only: local writes never load it
 
     scheme = workspace.partition("://")[0]
     if remote_scheme(workspace):

@@ -20,55 +20,22 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from mlops.core.location import REMOTE_SCHEMES, STORAGE_PREFIXES, remote_scheme, shown_url, url_problem
+
 if TYPE_CHECKING:  # imported on first use: a local run imports this module for its URL rules only
     from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
-
-REMOTE_SCHEMES = {
-    "s3": "s3", "s3a": "s3",
-    "gs": "gcs",
-    "az": "azure", "abfs": "azure", "abfss": "azure", "azure": "azure", "adl": "azure",
-}  # fmt: skip
-"""URL scheme -> the store it names."""
-
-STORAGE_PREFIXES = ("AWS_", "AZURE_", "GOOGLE_")
-"""The variables obstore reads its configuration and credentials from."""
+__all__ = [
+    "REMOTE_SCHEMES", "STORAGE_PREFIXES", "Entry", "ObjectProblem", "RemoteStore", "StorageError",
+    "classify", "remote_scheme", "shown_url", "url_problem",
+]  # fmt: skip
 
 CONCURRENCY = 16
 """Objects fetched at once: a run of a day's 5-minute windows (288) takes 18 round trips, not 288."""
 
 PAGE = 1000
 """Keys per listing request: S3's maximum, so that a listing costs as few requests as it can."""
-
-
-def remote_scheme(location: str | os.PathLike[str]) -> str | None:
-    """The store a workspace location names (``s3``, ``gcs``, ``azure``), None for a local path."""
-    text = os.fspath(location)
-    scheme, sep, _ = text.partition("://")
-    return REMOTE_SCHEMES.get(scheme.lower()) if sep else None
-
-
-def url_problem(url: str) -> str | None:
-    """Why a remote workspace URL cannot be used, in words that never repeat a credential."""
-    scheme, _, rest = url.partition("://")
-    bucket, _, prefix = rest.partition("/")
-    if "@" in bucket or "?" in rest or "#" in rest:
-        return (
-            f"a {scheme}:// workspace URL holds no credentials, query or fragment: give the bucket and prefix "
-            "only, and the credentials in the cloud's standard variables "
-            "(AWS_*, AZURE_STORAGE_*, GOOGLE_APPLICATION_CREDENTIALS)"
-        )
-    if not bucket:
-        return f"{scheme}:// needs a bucket (container): {scheme}://BUCKET/PREFIX"
-    if any(part in (".", "..") for part in prefix.split("/")):
-        return f"{shown_url(url)}: '.' and '..' are not prefixes an object store knows"
-    return None
-
-
-def shown_url(url: str) -> str:
-    """The URL as reports show it: scheme, bucket and prefix, with no trailing slash."""
-    return url.rstrip("/")
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from typing import NoReturn
 
 from mlops.core.cli import internal_error
 from mlops.core.config import ConfigError, read_environment
+from mlops.core.location import STORAGE_PREFIXES
 from mlops.core.redact import hide_userinfo, proxy_passwords, scrub, secrets_in, uri_passwords
-from mlops.core.storage import STORAGE_PREFIXES
 from mlops.monitoring.checks import selected_checks
 from mlops.monitoring.config import Config
 from mlops.monitoring.options import OTHER_VARIABLES, build_parser, configure

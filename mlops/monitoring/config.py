@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from mlops.contract.timestamps import parse_timestamp
 from mlops.core import thresholds
 from mlops.core.config import ConfigError, Spec, Special, coerce, expand_user, kind
-from mlops.core.storage import REMOTE_SCHEMES, remote_scheme, url_problem
+from mlops.core.location import REMOTE_SCHEMES, remote_scheme, url_problem
 from mlops.monitoring.reporters import FORMATS
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
