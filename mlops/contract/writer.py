@@ -46,7 +46,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
-from urllib.parse import unquote
 
 from mlops.contract import CURRENT, SCHEMAS
 from mlops.contract.reader import Document, contract_document, load_document
@@ -54,6 +53,7 @@ from mlops.contract.signals import Signals, rule_errors
 from mlops.contract.timestamps import format_precise, require_aware
 from mlops.contract.validate import validate
 from mlops.core.atomic import locked, write_atomic, write_new
+from mlops.core.location import local_path, remote_url
 
 if TYPE_CHECKING:
     from mlops.core.storage import RemoteStore
@@ -80,39 +80,6 @@ def locate(workspace: str | os.PathLike[str], name: str) -> Path | str:
     """``name`` inside ``workspace``: a local Path, or the object's URL below a storage URL."""
     url = remote_url(workspace)
     return f"{url}/{name}" if url is not None else local_path(workspace) / name
-
-
-def remote_url(workspace: str | os.PathLike[str]) -> str | None:
-    """The storage URL ``workspace`` names (no trailing slash), None for a local folder.
-
-    ``file:///path`` is a local folder; a URL the monitor cannot read either is refused here,
-    before anything is written where nobody looks.
-    """
-    if not isinstance(workspace, str) or "://" not in workspace:
-        return None
-    from mlops.core.location import remote_scheme, shown_url, url_problem  # a URL only: local writes never load it
-
-    scheme = workspace.partition("://")[0]
-    if remote_scheme(workspace):
-        problem = url_problem(workspace)
-        if problem:
-            raise ValueError(problem)
-        return shown_url(workspace)
-    if scheme.lower() == "file":
-        return None
-    raise ValueError(
-        f"{scheme[:20]}:// is no workspace scheme: give a folder, file:///PATH, or s3://, gs://, az://, abfs:// URL"
-    )
-
-
-def local_path(workspace: str | os.PathLike[str]) -> Path:
-    """A local workspace as a Path (``file:///path`` included)."""
-    if isinstance(workspace, str) and workspace.lower().startswith("file://"):
-        host, _, path = workspace[len("file://") :].partition("/")
-        if host not in ("", "localhost"):
-            raise ValueError(f"a file:// URL names a local folder (file:///PATH), not host {host[:40]!r}")
-        return Path(unquote("/" + path))
-    return Path(workspace)
 
 
 def _store(url: str) -> RemoteStore:

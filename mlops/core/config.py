@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from mlops.core.location import local_path, remote_url
 from mlops.core.redact import hide_userinfo
 
 Special = Callable[[str, Any, str, Path], Any]
@@ -181,6 +182,19 @@ def safe_load(text: str) -> Any:
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except (ValueError, TypeError, OverflowError) as exc:
         raise yaml.YAMLError(type(exc).__name__) from None
+
+
+def workspace_location(key: str, location: str, where: str, base: Path) -> str:
+    """A folder (relative to ``base``), ``file:///PATH``, or a storage URL (without a trailing slash):
+    one reading of a workspace for the monitor's config and the trainer's alike."""
+    if not location:
+        raise ConfigError(f"{where}: {key!r} is empty: give a folder or a storage URL")
+    try:
+        url = remote_url(location)
+        folder = local_path(location) if url is None else None
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {key!r}: {exc}") from None
+    return url if url is not None else str(base / expand_user(key, str(folder), where))
 
 
 def expand_user(key: str, value: str, where: str) -> Path:

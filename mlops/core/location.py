@@ -7,6 +7,8 @@ tell a URL from a path, never loads the client's code.
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from urllib.parse import unquote
 
 REMOTE_SCHEMES = {
     "s3": "s3", "s3a": "s3",
@@ -46,3 +48,34 @@ def url_problem(url: str) -> str | None:
 def shown_url(url: str) -> str:
     """The URL as reports show it: scheme, bucket and prefix, with no trailing slash."""
     return url.rstrip("/")
+
+
+def remote_url(workspace: str | os.PathLike[str]) -> str | None:
+    """The storage URL ``workspace`` names (no trailing slash), None for a local folder.
+
+    ``file:///path`` is a local folder; a URL the monitor cannot read either is refused here,
+    before anything is written where nobody looks.
+    """
+    if not isinstance(workspace, str) or "://" not in workspace:
+        return None
+    scheme = workspace.partition("://")[0]
+    if remote_scheme(workspace):
+        problem = url_problem(workspace)
+        if problem:
+            raise ValueError(problem)
+        return shown_url(workspace)
+    if scheme.lower() == "file":
+        return None
+    raise ValueError(
+        f"{scheme[:20]}:// is no workspace scheme: give a folder, file:///PATH, or s3://, gs://, az://, abfs:// URL"
+    )
+
+
+def local_path(workspace: str | os.PathLike[str]) -> Path:
+    """A local workspace as a Path (``file:///path`` included)."""
+    if isinstance(workspace, str) and workspace.lower().startswith("file://"):
+        host, _, path = workspace[len("file://") :].partition("/")
+        if host not in ("", "localhost"):
+            raise ValueError(f"a file:// URL names a local folder (file:///PATH), not host {host[:40]!r}")
+        return Path(unquote("/" + path))
+    return Path(workspace)

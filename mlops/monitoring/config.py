@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
-from urllib.parse import unquote
 
 from mlops.contract.timestamps import parse_timestamp
 from mlops.core import thresholds
-from mlops.core.config import ConfigError, Spec, Special, coerce, expand_user, kind
-from mlops.core.location import REMOTE_SCHEMES, remote_scheme, url_problem
+from mlops.core.config import ConfigError, Spec, Special, coerce, kind, workspace_location
+from mlops.core.location import remote_scheme
 from mlops.monitoring.reporters import FORMATS
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
@@ -173,31 +172,9 @@ def _tracking_uri(key: str, value: Any, where: str, base: Path) -> str | None:
 
 
 def _workspace(key: str, value: Any, where: str, base: Path) -> str | None:
-    """A folder (relative to the config file), a ``file://`` URL, or an object-storage URL kept as given."""
+    """A folder (relative to the config file), a ``file://`` URL, or an object-storage URL."""
     location: str | None = coerce(key, value, None, where)
-    if location is None:
-        return None
-    if not location:
-        raise ConfigError(f"{where}: {key!r} is empty: give a folder or a storage URL")
-    scheme, sep, rest = location.partition("://")
-    if sep and remote_scheme(location):
-        problem = url_problem(location)
-        if problem:
-            raise ConfigError(f"{where}: {key!r}: {problem}")
-        return location
-    if sep and scheme.lower() == "file":
-        host, _, path = rest.partition("/")
-        if host not in ("", "localhost"):
-            raise ConfigError(
-                f"{where}: {key!r}: a file:// URL names a local folder (file:///PATH), not host {host[:40]!r}"
-            )
-        location = unquote("/" + path)
-    elif sep and scheme.isalpha():
-        raise ConfigError(
-            f"{where}: {key!r}: {scheme[:20]}:// is no workspace scheme this monitor reads "
-            f"(a folder, file://, {', '.join(s + '://' for s in REMOTE_SCHEMES)})"
-        )
-    return str(base / expand_user(key, location, where))
+    return None if location is None else workspace_location(key, location, where, base)
 
 
 def _inside(key: str, value: Any, where: str, base: Path) -> str:

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlops.contract.writer import local_path, remote_url
 from mlops.core import thresholds
-from mlops.core.config import ConfigError, Spec, coerce, expand_user
+from mlops.core.config import Spec, coerce, workspace_location
+from mlops.core.location import remote_url
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 ENV_KEYS = {
@@ -22,15 +22,7 @@ ENV_KEYS = {
 def _workspace(key: str, value: Any, where: str, base: Path) -> str:
     """A folder (relative to the config file), ``file:///PATH``, or a storage URL kept as given:
     the baseline and windows go wherever the monitor reads them (``s3://bucket/prefix``)."""
-    location: str = coerce(key, value, "", where)
-    if not location:
-        raise ConfigError(f"{where}: {key!r} is empty: give a folder or a storage URL")
-    try:
-        url = remote_url(location)
-        folder = local_path(location) if url is None else None
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {key!r}: {exc}") from None
-    return url if url is not None else str(base / expand_user(key, str(folder), where))
+    return workspace_location(key, coerce(key, value, "", where), where, base)
 
 
 SPEC = Spec(
