@@ -1,0 +1,106 @@
+"""Bounded HTTP for the few calls the light side makes to services (a heartbeat, GitHub's REST API).
+
+Standard library only. One deadline covers everything: connecting, sending, and reading the whole
+body, so a server that accepts and never answers, or answers a byte a second, costs at most the
+budget (socket timeouts alone bound each read, not their sum). Redirects are not followed: a
+3xx is returned as it is, so a token never travels to a host it was not meant for. Errors never
+repeat the URL; callers name what they called with :func:`shown_url`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+HttpProblem = Literal["timeout", "unreachable", "invalid"]
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Lower-case header names."""
+    body: bytes = b""
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class HttpError(Exception):
+    """No HTTP answer within the budget: ``kind`` says why, the message never holds the URL."""
+
+    def __init__(self, kind: HttpProblem, message: str) -> None:
+        super().__init__(message)
+        self.kind: HttpProblem = kind
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # urllib then raises HTTPError with the 3xx itself
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def shown_url(url: str) -> str:
+    """``scheme://host[:port]/…``: enough to say which service, never a secret path, query or password."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    tail = "/…" if parts.path.strip("/") or parts.query else ""
+    return f"{parts.scheme}://{host}{port}{tail}"
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+) -> Response:
+    """One request, answered or abandoned within ``timeout`` seconds in all; any status is a Response."""
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+        raise HttpError("invalid", "not an http(s) URL with a host")
+    deadline = time.monotonic() + timeout
+    req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))  # noqa: S310 - http(s) only, checked above
+    outcome: list[Response | HttpError] = []
+
+    def call() -> None:
+        try:
+            with _OPENER.open(req, timeout=max(deadline - time.monotonic(), 0.01)) as resp:
+                outcome.append(Response(resp.status, _lower(resp.headers.items()), resp.read()))
+        except urllib.error.HTTPError as exc:  # a status, not a failure: the caller judges it
+            try:
+                data = exc.read()
+            except OSError:
+                data = b""
+            outcome.append(Response(exc.code, _lower(exc.headers.items()), data))
+        except (TimeoutError, urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+                outcome.append(HttpError("timeout", f"no answer within {timeout:g} s"))
+            else:
+                why = getattr(reason, "strerror", None) or type(reason).__name__
+                outcome.append(HttpError("unreachable", f"cannot connect ({why})"))
+
+    worker = threading.Thread(target=call, name="mlops-http", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:  # still reading: abandon it (a daemon thread, its socket times out on its own)
+        raise HttpError("timeout", f"no complete answer within {timeout:g} s")
+    result = outcome[0]
+    if isinstance(result, HttpError):
+        raise result
+    return result
+
+
+def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {k.lower(): v for k, v in items}
