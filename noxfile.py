@@ -35,18 +35,29 @@ def bootstrap(argv: list[str]) -> int:
     if not (python.exists() and marker.is_file() and marker.read_text() == key):
         print(f"noxfile.py: installing nox into {BOOTSTRAP.relative_to(ROOT)} (once)", file=sys.stderr)
         shutil.rmtree(BOOTSTRAP, ignore_errors=True)
-        install = ["install", "--disable-pip-version-check", "-q", "--no-deps", "--require-hashes", "-r", str(lock)]
-        # Seeding pip into the env (ensurepip) costs seconds; this pip can install into it from outside.
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(BOOTSTRAP)], check=True)
-        if subprocess.run([sys.executable, "-m", "pip", "--python", str(python), *install], check=False).returncode:
-            shutil.rmtree(BOOTSTRAP, ignore_errors=True)  # a pip older than 22.3: seed the env's own
-            subprocess.run([sys.executable, "-m", "venv", str(BOOTSTRAP)], check=True)
-            subprocess.run([str(python), "-m", "pip", *install], check=True)
+        install_nox(python, lock)
         marker.write_text(key)
     command = [str(python), "-m", "nox", "-f", str(Path(__file__).resolve()), *argv]
     if os.name == "nt":
         return subprocess.call(command)
     os.execv(command[0], command)  # noqa: S606 - replace this process, keep its exit code
+
+
+def install_nox(python: Path, lock: Path) -> None:
+    """With uv on PATH, from uv's cache (CI rebuilds on a new Python patch release offline, in a second);
+    otherwise with this interpreter's pip."""
+    args = ["install", "-q", "--no-deps", "--require-hashes", "-r", str(lock)]
+    # Seeding pip into the env (ensurepip) costs seconds; uv, or this pip, installs into it from outside.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(BOOTSTRAP)], check=True)
+    if (uv := shutil.which("uv")) and not subprocess.run(
+        [uv, "pip", *args, "--python", str(python)], check=False
+    ).returncode:
+        return
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "--disable-pip-version-check"]
+    if subprocess.run([*pip, *args], check=False).returncode:
+        shutil.rmtree(BOOTSTRAP, ignore_errors=True)  # a pip older than 22.3: seed the env's own
+        subprocess.run([sys.executable, "-m", "venv", str(BOOTSTRAP)], check=True)
+        subprocess.run([str(python), "-m", "pip", "--disable-pip-version-check", *args], check=True)
 
 
 try:

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from benchmarks.replay import STS_VARIABLES, JobResult, Runner, load_workflow, replay_s3_variant
+from benchmarks.replay import (
+    ACTIONS,
+    STS_VARIABLES,
+    JobResult,
+    Runner,
+    equal,
+    load_workflow,
+    parse_outputs,
+    pin_problems,
+    replay_s3_variant,
+)
+from benchmarks.replay import text as expression_text
 from tests.conftest import ROOT
 from tests.storage_server import S3Server
 
@@ -63,6 +76,25 @@ def test_monitor_runs_on_a_schedule_off_the_hour_and_by_hand() -> None:
         assert minute.isdigit() and int(minute) not in (0, 30), entry["cron"]
 
 
+PERMISSIONS = {
+    ("monitor.yml", "monitor"): {"contents": "read", "id-token": "write"},  # the token: S3 variant only
+    ("monitor.yml", "keepalive"): {"actions": "write"},
+    ("monitor.yml", "incident"): {"contents": "read", "issues": "write"},
+    ("ci.yml", "lint"): {"contents": "read"},
+    ("ci.yml", "tests"): {"contents": "read"},
+}
+"""Every job of every workflow, with only what it uses: a new job must be entered here."""
+
+
+def test_each_job_has_only_the_permissions_it_uses() -> None:
+    found = {
+        (workflow.name, name): job["permissions"]
+        for workflow in WORKFLOWS
+        for name, job in load_workflow(workflow)["jobs"].items()
+    }
+    assert found == PERMISSIONS
+
+
 def test_monitor_permissions_timeout_concurrency() -> None:
     doc = load_workflow(MONITOR)
     job = monitor_job()
@@ -82,17 +114,44 @@ def test_monitor_runs_only_the_light_session() -> None:
 
 
 def test_monitor_cache_keys_are_exact_and_complete() -> None:
-    caches = [s for s in monitor_job()["steps"] if s.get("uses", "").startswith("actions/cache@")]
-    assert [c["with"]["path"] for c in caches] == [".nox", ".uv-cache"]
-    for cache in caches:
+    restores = [s for s in monitor_job()["steps"] if s.get("uses", "").startswith("actions/cache/restore@")]
+    assert [c["with"]["path"] for c in restores] == [".nox", ".uv-cache"]
+    for cache in restores:
         assert "restore-keys" not in cache["with"]
         key = cache["with"]["key"]
         assert "${{ runner.os }}" in key and "${{ runner.arch }}" in key
-        assert "requirements/monitoring.txt" in key
-    assert caches[1]["if"] == "steps.nox-cache.outputs.cache-hit != 'true'"
-    nox_key = caches[0]["with"]["key"]
+        assert "requirements/monitoring.txt" in key and "requirements/nox.txt" in key
+    assert restores[1]["if"] == "steps.nox-cache.outputs.cache-hit != 'true'"
+    nox_key = restores[0]["with"]["key"]
     assert "${{ steps.python.outputs.python-version }}" in nox_key
-    assert "noxfile.py" in nox_key and "requirements/nox.txt" in nox_key
+    assert "noxfile.py" in nox_key
+
+
+def test_monitor_caches_are_restored_and_saved_apart_so_a_failing_monitor_still_saves() -> None:
+    """actions/cache saves in a post step with post-if: success() (its action.yml): a monitor that found
+    errors would save nothing. Each restore has a save with the same key, after the monitor, under
+    always(), only when the key missed, and only for an env whose sync wrote its stamp."""
+    steps = monitor_job()["steps"]
+    assert not [s for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    assert ACTIONS[next(a for a in ACTIONS if a.startswith("actions/cache@27d5ce7"))]["post-if"] == "success()"
+    names = [s.get("name") for s in steps]
+    for restore_id, path in (("nox-cache", ".nox"), ("uv-cache", ".uv-cache")):
+        (save,) = [
+            s for s in steps if s.get("uses", "").startswith("actions/cache/save@") and s["with"]["path"] == path
+        ]
+        assert save["with"]["key"] == f"${{{{ steps.{restore_id}.outputs.cache-primary-key }}}}"
+        condition = save["if"]
+        assert condition.startswith("always() && ")
+        assert f"steps.{restore_id}.outputs.cache-hit != 'true'" in condition
+        assert "hashFiles('.nox/monitor/mlops-env.json') != ''" in condition
+        assert names.index(save["name"]) > names.index("Run the monitor")
+
+
+def test_the_stamp_the_saves_look_for_is_the_one_noxenv_writes() -> None:
+    from tools import noxenv
+
+    assert noxenv.STAMP == "mlops-env.json"
+    assert f".nox/monitor/{noxenv.STAMP}" in MONITOR.read_text()
 
 
 def test_monitor_nox_cache_hashes_what_the_cache_key_session_hashes() -> None:
@@ -178,7 +237,104 @@ def test_actions_are_pinned_to_a_commit_with_their_version(workflow: Path) -> No
     uses = [line for line in workflow.read_text().splitlines() if re.match(r"\s*(- )?uses:", line)]
     assert uses
     for line in uses:
-        assert re.search(r"uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
+        assert re.search(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_pinned_actions_are_known_current_and_run_on_node_24(workflow: Path) -> None:
+    """Each pin is in benchmarks/actions.yml (read from its action.yml), its comment is that commit's tag,
+    and it runs on Node 24: GitHub removed Node 20 from its runners in September 2026."""
+    assert pin_problems(workflow.read_text()) == []
+
+
+def test_the_runtime_check_refuses_the_node_20_pins_the_workflows_had() -> None:
+    before = """
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0
+        uses: actions/cache@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3
+        uses: actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.4
+        uses: actions/cache@0123456789012345678901234567890123456789 # v9.9.9
+    """
+    problems = pin_problems(before)
+    need = "GitHub's runners need node24"
+    assert [p for p in problems if "runs on node20" in p] == [
+        f"actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 (v4.2.2) runs on node20: {need}",
+        f"actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 (v5.6.0) runs on node20: {need}",
+        f"actions/cache@5a3ec84eff668545956fd18022155c47e93e2684 (v4.2.3) runs on node20: {need}",
+    ]
+    wrong_tag = "actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae: the comment says v5.0.4, the commit is v5.0.5"
+    assert wrong_tag in problems
+    assert any(p.startswith("actions/cache@0123456789") and "not in benchmarks/actions.yml" in p for p in problems)
+
+
+def test_the_vendored_map_matches_the_facts_table() -> None:
+    """The SHAs in benchmarks/actions.yml for each current release are those ../shared/FACTS.md lists
+    (read from the action repositories' tags); the map adds what their action.yml says."""
+    current = {
+        "actions/checkout": ("v7.0.1", "3d3c42e5aac5ba805825da76410c181273ba90b1"),
+        "actions/setup-python": ("v7.0.0", "5fda3b95a4ea91299a34e894583c3862153e4b97"),
+        "actions/cache": ("v5.0.5", "27d5ce7f107fe9357f9df03efb73ab90386fccae"),
+        "actions/cache/restore": ("v5.0.5", "27d5ce7f107fe9357f9df03efb73ab90386fccae"),
+        "actions/cache/save": ("v5.0.5", "27d5ce7f107fe9357f9df03efb73ab90386fccae"),
+        "actions/upload-artifact": ("v7.0.0", "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f"),
+        "aws-actions/configure-aws-credentials": ("v6.2.3", "e6de054238d6b7531b4efff3b6587d9aade6a06c"),
+        "astral-sh/setup-uv": ("v10.0.1", "20cfd1bf945f4377ade1205e4dbc17946fc9a30d"),
+    }
+    for name, (version, sha) in current.items():
+        entry = ACTIONS[f"{name}@{sha}"]
+        assert entry["version"] == version and entry["using"] == "node24", name
+
+
+def test_dependabot_keeps_the_pinned_actions_current() -> None:
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    (actions,) = [u for u in config["updates"] if u["package-ecosystem"] == "github-actions"]
+    assert actions["directory"] == "/" and actions["schedule"]["interval"] in ("daily", "weekly")
+
+
+def test_setup_uv_installs_the_uv_the_lock_pins() -> None:
+    """The bootstrap installs nox with this uv from the uv cache: the same uv nox's own env gets."""
+    (step,) = [s for s in monitor_job()["steps"] if s.get("uses", "").startswith("astral-sh/setup-uv@")]
+    locked = re.search(r"^uv==(\S+) ", (ROOT / "requirements" / "nox.txt").read_text(), re.M)
+    assert locked is not None
+    assert step["with"]["version"] == locked[1]
+    assert step["with"]["enable-cache"] is False
+    assert step["if"] == "steps.nox-cache.outputs.cache-hit != 'true'"
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("steps.x.outputs.cache-hit != 'true'", True),  # a miss leaves cache-hit unset: null, not 'false'
+        ("steps.x.outputs.cache-hit == 'false'", False),
+        ("'TRUE' == 'true'", True),  # strings compare ignoring case
+        ("null == ''", True),  # both coerce to 0
+        ("'1' == 1", True),
+        ("'abc' == 0", False),  # NaN equals nothing
+        ("!('a' == 'b') && 'x'", "x"),  # && gives the deciding operand, not a boolean
+        ("'' || 'fallback'", "fallback"),
+        ("contains('Hello', 'ELL')", True),
+    ],
+)
+def test_replay_reads_expressions_as_github_does(tmp_path: Path, expr: str, expected: object) -> None:
+    runner = Runner(tmp_path / "repo", tmp_path / "store")
+    assert runner.value(expr) == expected
+
+
+def test_replay_adds_success_to_an_if_without_a_status_function(tmp_path: Path) -> None:
+    runner = Runner(tmp_path / "repo", tmp_path / "store", variables={"X": "1"})
+    assert runner.condition("vars.X == '1'")
+    runner.failed = True  # a step before has failed
+    assert not runner.condition("vars.X == '1'")
+    assert runner.condition("always() && vars.X == '1'")
+    assert runner.condition("${{ failure() }}")
+    assert expression_text(None) == "" and expression_text(True) == "true" and equal("A", "a")
+
+
+def test_replay_reads_github_output_as_github_does() -> None:
+    content = "status=ok\nsummary<<EOF_abc\n## title\n\nline=with equals\nEOF_abc\nexit-code=1\n"
+    assert parse_outputs(content) == {"status": "ok", "summary": "## title\n\nline=with equals", "exit-code": "1"}
+    with pytest.raises(ValueError, match="no closing"):
+        parse_outputs("summary<<EOF\nnever closed")
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
@@ -186,9 +342,9 @@ def test_no_risky_triggers_and_no_persisted_credentials(workflow: Path) -> None:
     doc = load_workflow(workflow)
     assert "pull_request_target" not in doc["on"] and "workflow_run" not in doc["on"]
     assert doc["permissions"] == {}
-    for job in doc["jobs"].values():
+    for name, job in doc["jobs"].items():
         oidc = any(step.get("uses", "").startswith("aws-actions/configure-aws-credentials@") for step in job["steps"])
-        assert job["permissions"] == {"contents": "read"} | ({"id-token": "write"} if oidc else {})
+        assert ("id-token" in job["permissions"]) == oidc, name
         for step in job["steps"]:
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False
@@ -239,7 +395,10 @@ def test_replayed_s3_variant_judges_the_bucket_as_the_example_on_disk(tmp_path: 
     assert S3_STEP not in [step.name for step in local.steps]  # no variable: the default job, unchanged
 
     remote = replay_s3_variant(work, store, s3)
-    assert [step.name for step in remote.steps][-2:] == [S3_STEP, "Run the monitor"]
+    assert [step.name for step in remote.steps if not step.name.startswith("Post ")][-2:] == [
+        S3_STEP,
+        "Run the monitor",
+    ]
     output = remote.step("Run the monitor").output
     assert "workspace  s3://mlops-replay-" in output and "(from MLOPS_WORKSPACE)" in output
     assert findings(remote) == findings(local)
@@ -256,7 +415,74 @@ def test_replayed_s3_variant_without_a_config_runs_on_the_defaults_not_the_examp
     tmp_path: Path, s3: S3Server
 ) -> None:
     """A bucket URL alone must not be judged by the example's config (its as_of is a fixed day)."""
-    with pytest.raises(RuntimeError, match="exited 1") as failed:
-        replay_s3_variant(tmp_path / "work" / "repo", tmp_path / "cache-store", s3, variables={"MLOPS_CONFIG": ""})
-    assert "--example " not in str(failed.value)
-    assert "(from MLOPS_WORKSPACE)" in str(failed.value)
+    job = replay_s3_variant(tmp_path / "work" / "repo", tmp_path / "cache-store", s3, variables={"MLOPS_CONFIG": ""})
+    step = job.step("Run the monitor")
+    assert job.result == "failure" and step.outcome == "failure"
+    assert "exit code 1" in step.output
+    assert "--example " not in step.output
+    assert "(from MLOPS_WORKSPACE)" in step.output
+
+
+STRICT = {"mlops/example/strict.yaml": (ROOT / "mlops" / "example" / "monitor.yaml").read_text() + "fail_on: warning\n"}
+"""A config in the team's repository that fails on the example's three warnings: a monitor that finds trouble."""
+SAVES = ("Save the nox environments", "Save the uv cache")
+
+
+@pytest.mark.nox
+@pytest.mark.slow
+def test_replayed_failing_monitor_still_leaves_the_next_run_warm(tmp_path: Path) -> None:
+    """GitHub's semantics, not kinder ones: the monitor step fails the job, the saves still run (always()),
+    and the next run restores .nox and installs nothing."""
+    store, work = tmp_path / "cache-store", tmp_path / "work" / "repo"
+    failing = Runner(work, store, variables={"MLOPS_CONFIG": "mlops/example/strict.yaml"}, files=STRICT)
+    first = failing.run_job(MONITOR, "monitor")
+    assert first.result == "failure"
+    assert first.step("Run the monitor").outputs["exit-code"] == "1"
+    assert [s.name for s in first.steps if s.name in SAVES] == list(SAVES)
+    assert len(first.saved) == 2
+
+    second = failing.run_job(MONITOR, "monitor")
+    assert second.result == "failure" and list(second.cache_hits.values()) == [True]
+    step = second.step("Run the monitor")
+    assert not INSTALLER.search(step.output), step.output
+    assert "nothing to install" in step.output
+    assert second.saved == [] and set(SAVES) <= set(second.skipped)
+
+
+@pytest.mark.nox
+@pytest.mark.slow
+def test_replayed_failed_env_build_saves_nothing_and_a_stampless_env_is_rebuilt(tmp_path: Path) -> None:
+    """The monitor env's sync fails halfway (no index for uv): a venv is there, its stamp is not, so
+    neither save runs. Were that half env cached anyway, the next run would see no stamp and rebuild."""
+    store, work = tmp_path / "cache-store", tmp_path / "work" / "repo"
+    broken = Runner(work, store, extra_env={"UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_HTTP_RETRIES": "0"})
+    job = broken.run_job(MONITOR, "monitor")
+    assert job.result == "failure" and job.step("Run the monitor").outcome == "failure"
+    assert (work / ".nox" / "monitor" / "pyvenv.cfg").is_file()  # a half env really was there
+    assert not (work / ".nox" / "monitor" / "mlops-env.json").exists()
+    assert set(SAVES) <= set(job.skipped) and job.saved == []
+    assert not store.exists() or not any(store.iterdir())
+
+    key = job.step("Restore the nox environments").outputs["cache-primary-key"]
+    shutil.copytree(work / ".nox", store / key / ".nox", symlinks=True)  # a careless workflow's save
+    again = Runner(work, store).run_job(MONITOR, "monitor")
+    output = again.step("Run the monitor").output
+    assert again.result == "success" and INSTALLER.search(output), output
+
+
+@pytest.mark.nox
+@pytest.mark.slow
+def test_replayed_new_python_patch_release_rebuilds_from_the_uv_cache_offline(tmp_path: Path) -> None:
+    """A new runner image brings Python 3.11.N+1: the .nox key misses, the uv cache hits, and nox and
+    the monitor env are rebuilt from it with no index at all (uv offline, pip without an index)."""
+    store, work = tmp_path / "cache-store", tmp_path / "work" / "repo"
+    Runner(work, store).run_job(MONITOR, "monitor")
+    offline = {"UV_OFFLINE": "1", "PIP_NO_INDEX": "1"}
+    patched = Runner(work, store, python_version="3.11.99", extra_env=offline).run_job(MONITOR, "monitor")
+    assert patched.result == "success"
+    hits = list(patched.cache_hits.items())
+    assert [hit for _, hit in hits] == [False, True] and "-py3.11.99-" in hits[0][0]
+    output = patched.step("Run the monitor").output
+    assert "installing nox" in output and INSTALLER.search(output)
+    assert patched.step("Install uv (the environments are rebuilt)").outputs["uv-version"]
+    assert len(patched.saved) == 1 and "-py3.11.99-" in patched.saved[0]  # the uv cache had it all
