@@ -99,10 +99,10 @@ def request(
     def call() -> None:
         try:
             with _OPENER.open(req, timeout=max(deadline - time.monotonic(), 0.01)) as resp:
-                outcome.append(Response(resp.status, _lower(resp.headers.items()), resp.read(MAX_BODY)))
+                outcome.append(Response(resp.status, _lower(resp.headers.items()), _read(resp)))
         except urllib.error.HTTPError as exc:  # a status, not a failure: the caller judges it
             try:
-                data = exc.read(MAX_BODY)
+                data = _read(exc)
             except (OSError, http.client.HTTPException):
                 data = b""
             outcome.append(Response(exc.code, _lower(exc.headers.items()), data))
@@ -127,6 +127,15 @@ def request(
     if isinstance(result, HttpError):
         raise result
     return result
+
+
+def _read(answer: http.client.HTTPResponse | urllib.error.HTTPError) -> bytes:
+    """At most MAX_BODY bytes; a body shorter than its Content-Length was cut off, not answered."""
+    data = answer.read(MAX_BODY)
+    declared = answer.headers.get("Content-Length", "")
+    if declared.isdigit() and len(data) < min(int(declared), MAX_BODY):
+        raise http.client.IncompleteRead(data, int(declared) - len(data))
+    return data
 
 
 def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:
