@@ -13,7 +13,7 @@ import pytest
 from mlops.core.http import MAX_BODY, HttpError, request, shown_url
 from tests.http_server import HttpServer
 
-SECRET = "0f3e6a52-http-canary"
+CANARY = "0f3e6a52-http-canary"
 WAIT = 60
 """Seconds a helper thread may wait: a hang guard, never a timing claim."""
 
@@ -29,7 +29,7 @@ def refused_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/{SECRET}"
+    return f"http://127.0.0.1:{port}/{CANARY}"
 
 
 def raw_listener(answer: bytes) -> tuple[str, threading.Thread]:
@@ -46,16 +46,14 @@ def raw_listener(answer: bytes) -> tuple[str, threading.Thread]:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    return f"http://127.0.0.1:{sock.getsockname()[1]}/{SECRET}", thread
+    return f"http://127.0.0.1:{sock.getsockname()[1]}/{CANARY}", thread
 
 
 def test_a_post_arrives_with_its_headers_and_body(server: HttpServer) -> None:
-    answer = request(
-        "POST", f"{server.url}/{SECRET}?x=1", timeout=5, headers={"User-Agent": "probe"}, body=b"hello"
-    )
+    answer = request("POST", f"{server.url}/{CANARY}?x=1", timeout=5, headers={"User-Agent": "probe"}, body=b"hello")
     assert (answer.status, answer.ok, answer.body) == (200, True, b"OK")
     (seen,) = server.requests
-    assert (seen.method, seen.path, seen.query, seen.body) == ("POST", f"/{SECRET}", "x=1", b"hello")
+    assert (seen.method, seen.path, seen.query, seen.body) == ("POST", f"/{CANARY}", "x=1", b"hello")
     assert seen.headers["user-agent"] == "probe"
 
 
@@ -65,10 +63,10 @@ def test_a_server_that_never_finishes_is_abandoned_within_the_timeout(server: Ht
     server.fault = fault  # type: ignore[assignment]
     started = time.monotonic()
     with pytest.raises(HttpError) as caught:
-        request("GET", f"{server.url}/{SECRET}", timeout=1.5)
+        request("GET", f"{server.url}/{CANARY}", timeout=1.5)
     print(f"{fault}: abandoned after {time.monotonic() - started:.2f} s (timeout 1.5 s)")
     assert caught.value.kind == "timeout"
-    assert SECRET not in str(caught.value) and "127.0.0.1" not in str(caught.value)
+    assert CANARY not in str(caught.value) and "127.0.0.1" not in str(caught.value)
     assert len(server.requests) == 1, "the request was sent; only the answer never completed"
 
 
@@ -76,7 +74,7 @@ def test_a_refused_connection_is_unreachable() -> None:
     with pytest.raises(HttpError) as caught:
         request("POST", refused_url(), timeout=5, body=b"x")
     assert caught.value.kind == "unreachable"
-    assert SECRET not in str(caught.value)
+    assert CANARY not in str(caught.value)
 
 
 @pytest.mark.parametrize("answer", [b"SSH-2.0-OpenSSH_9.6\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"])
@@ -96,7 +94,7 @@ def test_a_redirect_is_returned_and_never_followed(server: HttpServer) -> None:
     with HttpServer() as elsewhere:
         server.fault, server.status = "status", 302
         server.headers = {"Location": f"{elsewhere.url}/stolen"}
-        answer = request("POST", f"{server.url}/{SECRET}", timeout=5, headers={"Authorization": "t0ken"}, body=b"x")
+        answer = request("POST", f"{server.url}/{CANARY}", timeout=5, headers={"Authorization": "t0ken"}, body=b"x")
         assert answer.status == 302 and not answer.ok
         assert answer.headers["location"] == f"{elsewhere.url}/stolen"
         assert elsewhere.requests == [], "the Location's host was never contacted"
@@ -106,7 +104,7 @@ def test_a_redirect_is_returned_and_never_followed(server: HttpServer) -> None:
 def test_an_error_status_is_a_response_with_body_and_lower_case_headers(server: HttpServer, status: int) -> None:
     server.fault, server.status = "status", status
     server.headers, server.body = {"X-Request-Id": "abc", "Retry-After": "1"}, b"nope"
-    answer = request("GET", f"{server.url}/{SECRET}", timeout=5)
+    answer = request("GET", f"{server.url}/{CANARY}", timeout=5)
     assert (answer.status, answer.ok, answer.body) == (status, False, b"nope")
     assert answer.headers["x-request-id"] == "abc" and answer.headers["retry-after"] == "1"
     assert all(name == name.lower() for name in answer.headers)
@@ -119,14 +117,14 @@ def test_a_large_answer_is_kept_to_max_body(server: HttpServer) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    [f"ftp://127.0.0.1/{SECRET}", f"file:///{SECRET}", f"http:///{SECRET}", f"http://127.0.0.1:99999/{SECRET}",
-     f"http://127.0.0.1:port/{SECRET}", SECRET, f"http://127.0.0.1/{SECRET} x"],
+    [f"ftp://127.0.0.1/{CANARY}", f"file:///{CANARY}", f"http:///{CANARY}", f"http://127.0.0.1:99999/{CANARY}",
+     f"http://127.0.0.1:port/{CANARY}", CANARY, f"http://127.0.0.1/{CANARY} x"],
 )  # fmt: skip
 def test_a_url_no_request_can_use_is_invalid_and_not_repeated(url: str) -> None:
     with pytest.raises(HttpError) as caught:
         request("GET", url, timeout=5)
     assert caught.value.kind == "invalid"
-    assert SECRET not in str(caught.value)
+    assert CANARY not in str(caught.value)
 
 
 @pytest.mark.parametrize(
