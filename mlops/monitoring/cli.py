@@ -21,7 +21,8 @@ from mlops.core.location import STORAGE_PREFIXES
 from mlops.core.redact import hide_userinfo, proxy_passwords, scrub, secrets_in, uri_passwords
 from mlops.monitoring.checks import selected_checks
 from mlops.monitoring.config import Config
-from mlops.monitoring.heartbeat import Heartbeat, configured, outcome_line, ping
+from mlops.monitoring.heartbeat import VARIABLE as HEARTBEAT_VARIABLE
+from mlops.monitoring.heartbeat import Heartbeat, configured, outcome_line, ping, secret_parts
 from mlops.monitoring.options import OTHER_VARIABLES, build_parser, configure
 from mlops.monitoring.reporters import PublishError, resolve
 from mlops.monitoring.reporters.github import escape_data
@@ -115,8 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             cwd = Path.cwd()
             env = read_environment(cwd, os.environ)
             secrets = secrets_in(env, sys.argv[1:] if argv is None else argv)
+            secrets += secret_parts(env.get(HEARTBEAT_VARIABLE) or "")  # set or not, valid or not, off or on
             heartbeat = configured(env, disabled=args.no_heartbeat)
-            secrets += heartbeat.secrets if heartbeat else ()
             config, origin = configure(args, env, cwd)
             format_name = config.format
             if isinstance(config.workspace, str):  # obstore reads the process environment: give it .env's credentials

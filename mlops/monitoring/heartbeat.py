@@ -42,10 +42,9 @@ MEANING: dict[int, str] = {
 
 @dataclass(frozen=True)
 class Heartbeat:
-    """Where to ping; ``secrets`` are the parts of the URL no output may show."""
+    """Where to ping (:func:`secret_parts` says what of it no output may show)."""
 
     url: str
-    secrets: tuple[str, ...]
 
     @property
     def shown(self) -> str:
@@ -78,7 +77,7 @@ def configured(env: Mapping[str, str], *, disabled: bool) -> Heartbeat | None:
             f"{VARIABLE} must be an http(s) URL with a host, such as https://hc-ping.com/<uuid> "
             "(its value is not shown: the path is a secret)"
         )
-    return Heartbeat(url=url, secrets=secret_parts(url))
+    return Heartbeat(url=url)
 
 
 def secret_parts(url: str) -> tuple[str, ...]:

@@ -211,13 +211,26 @@ def test_a_refused_connection_is_retried_once(
     no_secret(r)
 
 
+def test_the_url_stays_secret_with_no_heartbeat(
+    run_monitor: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch, service: HttpServer, tmp_path: Path
+) -> None:
+    """Turned off for this run, the URL is still the scheduled job's secret: a refusal naming a file whose
+    path holds it prints ***."""
+    monkeypatch.setenv("MLOPS_HEARTBEAT_URL", f"{service.url}{tmp_path}/ping/{CANARY}")
+    r = run_monitor("--no-heartbeat", "--config", tmp_path / "ping" / CANARY)
+    assert r.code == 2, r.text
+    assert "config file not found" in r.err and "***" in r.err
+    no_secret(r)
+    assert service.requests == []
+
+
 def test_the_secret_parts_cover_path_query_and_placeholder_pieces() -> None:
     url = f"https://cronitor.link/p/{CANARY}/job?state={{state}}&key=k3y-secret"
     parts = secret_parts(url)
     assert f"/p/{CANARY}/job" in parts and "&key=k3y-secret" in parts
-    beat = Heartbeat(url=url, secrets=parts)
+    beat = Heartbeat(url=url)
     assert beat.target(3) == f"https://cronitor.link/p/{CANARY}/job?state=fail&key=k3y-secret"
-    assert Heartbeat(url="https://hc-ping.com/u/", secrets=()).target(0) == "https://hc-ping.com/u/0"
+    assert Heartbeat(url="https://hc-ping.com/u/").target(0) == "https://hc-ping.com/u/0"
     assert configured({"MLOPS_HEARTBEAT_URL": url}, disabled=True) is None
     assert configured({"MLOPS_HEARTBEAT_URL": "  "}, disabled=False) is None
     assert outcome_line(3, detail="internal error (KeyError)\nsecond line") == (
