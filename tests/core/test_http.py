@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from mlops.core.http import MAX_BODY, HttpError, request, shown_url
-from tests.http_server import HttpServer
+from tests.http_server import Fault, HttpServer
 
 CANARY = "0f3e6a52-http-canary"
 WAIT = 60
@@ -58,9 +58,9 @@ def test_a_post_arrives_with_its_headers_and_body(server: HttpServer) -> None:
 
 
 @pytest.mark.parametrize("fault", ["silent", "trickle"])
-def test_a_server_that_never_finishes_is_abandoned_within_the_timeout(server: HttpServer, fault: str) -> None:
+def test_a_server_that_never_finishes_is_abandoned_within_the_timeout(server: HttpServer, fault: Fault) -> None:
     """Silent: no byte ever comes. Trickle: a byte a second, so no single read ever times out."""
-    server.fault = fault  # type: ignore[assignment]
+    server.fault = fault
     started = time.monotonic()
     with pytest.raises(HttpError) as caught:
         request("GET", f"{server.url}/{CANARY}", timeout=1.5)

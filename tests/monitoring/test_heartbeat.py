@@ -21,7 +21,7 @@ import pytest
 
 from mlops.monitoring.heartbeat import BUDGET, Heartbeat, configured, outcome_line, secret_parts
 from tests.conftest import ENV_PREFIXES, EXAMPLE_CONFIG, ROOT, NoxMonitor, Outcome
-from tests.http_server import HttpServer
+from tests.http_server import Fault, HttpServer
 
 CANARY = "0f3e6a52-9c1d-4e7b-beat-canary"
 """The UUID part of the ping URL: what Healthchecks calls the check's secret."""
@@ -131,9 +131,9 @@ def test_no_heartbeat_sends_nothing(nox_monitor: NoxMonitor, service: HttpServer
 
 @pytest.mark.parametrize(("fault", "broken"), [("silent", False), ("trickle", True)])
 def test_a_silent_or_trickling_service_leaves_the_verdict_and_says_so(
-    nox_monitor: NoxMonitor, service: HttpServer, user_dir: Path, fault: str, broken: bool
+    nox_monitor: NoxMonitor, service: HttpServer, user_dir: Path, fault: Fault, broken: bool
 ) -> None:
-    service.fault = fault  # type: ignore[assignment]
+    service.fault = fault
     if broken:
         failing(user_dir)
     args = () if broken else ("--example",)
