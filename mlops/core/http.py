@@ -9,6 +9,7 @@ repeat the URL; callers name what they called with :func:`shown_url`.
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import urllib.error
@@ -19,6 +20,8 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 HttpProblem = Literal["timeout", "unreachable", "invalid"]
+MAX_BODY = 1 << 20
+"""Bytes of an answer kept; the rest is never read (a heartbeat or an API call needs a few hundred)."""
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,32 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def shown_url(url: str) -> str:
-    """``scheme://host[:port]/…``: enough to say which service, never a secret path, query or password."""
-    parts = urlsplit(url)
+    """``scheme://host[:port]/…``: enough to say which service, never a secret path, query or password.
+
+    Never raises: an unparsable port is left out rather than shown.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
     host = parts.hostname or "?"
-    port = f":{parts.port}" if parts.port else ""
-    tail = "/…" if parts.path.strip("/") or parts.query else ""
+    host = f"[{host}]" if ":" in host else host
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    tail = "/…" if parts.path.strip("/") or parts.query or parts.fragment else ""
     return f"{parts.scheme}://{host}{port}{tail}"
+
+
+def usable(url: str) -> bool:
+    """An http(s) URL with a host and a valid port: one :func:`request` will try."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)
 
 
 def request(
@@ -67,7 +90,7 @@ def request(
     body: bytes | None = None,
 ) -> Response:
     """One request, answered or abandoned within ``timeout`` seconds in all; any status is a Response."""
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+    if not usable(url):
         raise HttpError("invalid", "not an http(s) URL with a host")
     deadline = time.monotonic() + timeout
     req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))  # noqa: S310 - http(s) only, checked above
@@ -76,13 +99,15 @@ def request(
     def call() -> None:
         try:
             with _OPENER.open(req, timeout=max(deadline - time.monotonic(), 0.01)) as resp:
-                outcome.append(Response(resp.status, _lower(resp.headers.items()), resp.read()))
+                outcome.append(Response(resp.status, _lower(resp.headers.items()), _read(resp)))
         except urllib.error.HTTPError as exc:  # a status, not a failure: the caller judges it
             try:
-                data = exc.read()
-            except OSError:
+                data = _read(exc)
+            except (OSError, http.client.HTTPException):
                 data = b""
             outcome.append(Response(exc.code, _lower(exc.headers.items()), data))
+        except http.client.HTTPException as exc:  # not HTTP at all (BadStatusLine), or cut mid-answer
+            outcome.append(HttpError("unreachable", f"no valid HTTP answer ({type(exc).__name__})"))
         except (TimeoutError, urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, TimeoutError) or "timed out" in str(reason):
@@ -90,6 +115,8 @@ def request(
             else:
                 why = getattr(reason, "strerror", None) or type(reason).__name__
                 outcome.append(HttpError("unreachable", f"cannot connect ({why})"))
+        except Exception as exc:  # noqa: BLE001 - whatever else the stack raises is no answer, never a thread traceback
+            outcome.append(HttpError("unreachable", f"no answer ({type(exc).__name__})"))
 
     worker = threading.Thread(target=call, name="mlops-http", daemon=True)
     worker.start()
@@ -100,6 +127,15 @@ def request(
     if isinstance(result, HttpError):
         raise result
     return result
+
+
+def _read(answer: http.client.HTTPResponse | urllib.error.HTTPError) -> bytes:
+    """At most MAX_BODY bytes; a body shorter than its Content-Length was cut off, not answered."""
+    data = answer.read(MAX_BODY)
+    declared = answer.headers.get("Content-Length", "")
+    if declared.isdigit() and len(data) < min(int(declared), MAX_BODY):
+        raise http.client.IncompleteRead(data, int(declared) - len(data))
+    return data
 
 
 def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:

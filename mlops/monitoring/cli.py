@@ -21,9 +21,12 @@ from mlops.core.location import STORAGE_PREFIXES
 from mlops.core.redact import hide_userinfo, proxy_passwords, scrub, secrets_in, uri_passwords
 from mlops.monitoring.checks import selected_checks
 from mlops.monitoring.config import Config
+from mlops.monitoring.heartbeat import VARIABLE as HEARTBEAT_VARIABLE
+from mlops.monitoring.heartbeat import Heartbeat, configured, outcome_line, ping, secret_parts
 from mlops.monitoring.options import OTHER_VARIABLES, build_parser, configure
 from mlops.monitoring.reporters import PublishError, resolve
-from mlops.monitoring.results import ExitCode, Report
+from mlops.monitoring.reporters.github import escape_data
+from mlops.monitoring.results import ExitCode, Report, Severity
 from mlops.monitoring.runner import evaluate, scrub_report
 
 __all__ = ["OTHER_VARIABLES", "main"]
@@ -58,6 +61,28 @@ def emit(
     return int(report.exit_code)
 
 
+def beat(heartbeat: Heartbeat, code: int, body: str, *, github: bool, clean: Callable[[str], str]) -> None:
+    """Ping the dead man's switch with the outcome. A failed ping is told, never turned into the exit code:
+    the verdict is already out, and a monitoring service being down says nothing about the model."""
+    try:
+        why = ping(heartbeat, code, clean(body))
+    except Exception as exc:  # noqa: BLE001 - a bug here must not cost the verdict either
+        why = f"internal error ({type(exc).__name__})"
+    if why is None:
+        return
+    message = f"heartbeat to {heartbeat.shown} failed ({why}); the verdict stands"
+    sys.stderr.write(clean(f"mlops monitor: {message}\n"))
+    if github:
+        sys.stdout.write(clean(f"::warning title=mlops heartbeat::{escape_data(message)}\n"))
+
+
+def outcome(report: Report, code: int) -> str:
+    """The heartbeat's body for a run that produced a report."""
+    errors = sum(f.severity is Severity.ERROR for f in report.findings)
+    warnings = sum(f.severity is Severity.WARNING for f in report.findings)
+    return outcome_line(code, errors=errors, warnings=warnings, workspace=report.workspace)
+
+
 def _interrupt(signum: int, frame: object) -> NoReturn:
     raise KeyboardInterrupt
 
@@ -83,26 +108,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{chk.id}  {chk.family:<7} {chk.title:<18} {chk.description}")
         return int(ExitCode.OK)
     previous = signal.signal(signal.SIGTERM, _interrupt) if _in_main_thread() else None
+    heartbeat: Heartbeat | None = None
+    format_name: str = args.format or "auto"
+    env: Mapping[str, str] = os.environ
     try:
-        cwd = Path.cwd()
-        env = read_environment(cwd, os.environ)
-        secrets = secrets_in(env, sys.argv[1:] if argv is None else argv)
-        config, origin = configure(args, env, cwd)
-        if isinstance(config.workspace, str):  # obstore reads the process environment: give it .env's credentials
-            os.environ.update({k: v for k, v in env.items() if k.startswith(STORAGE_PREFIXES) and k not in os.environ})
-        given = sys.argv[1:] if argv is None else argv
-        derived = uri_passwords([*env.values(), config.mlflow.tracking_uri or "", *given]) + proxy_passwords(env)
-        secrets += derived
-        report = scrub_report(evaluate(config, env, cwd, started=started, origin=origin), clean)
-        return emit(report, config, env=env, derived=derived, clean=clean, fail=fail)
-    except ConfigError as exc:
-        return fail(ExitCode.USAGE, str(exc))
+        try:
+            cwd = Path.cwd()
+            env = read_environment(cwd, os.environ)
+            secrets = secrets_in(env, sys.argv[1:] if argv is None else argv)
+            secrets += secret_parts(env.get(HEARTBEAT_VARIABLE) or "")  # set or not, valid or not, off or on
+            heartbeat = configured(env, disabled=args.no_heartbeat)
+            config, origin = configure(args, env, cwd)
+            format_name = config.format
+            if isinstance(config.workspace, str):  # obstore reads the process environment: give it .env's credentials
+                os.environ.update(
+                    {k: v for k, v in env.items() if k.startswith(STORAGE_PREFIXES) and k not in os.environ}
+                )
+            given = sys.argv[1:] if argv is None else argv
+            derived = uri_passwords([*env.values(), config.mlflow.tracking_uri or "", *given]) + proxy_passwords(env)
+            secrets += derived
+            report = scrub_report(evaluate(config, env, cwd, started=started, origin=origin), clean)
+            code = emit(report, config, env=env, derived=derived, clean=clean, fail=fail)
+            body = outcome(report, code)
+        except ConfigError as exc:
+            code, body = fail(ExitCode.USAGE, str(exc)), outcome_line(ExitCode.USAGE, detail=str(exc))
+        except Exception as exc:  # noqa: BLE001 - the last resort: exit 3 and one line, never a traceback
+            message = internal_error(exc)
+            code, body = fail(ExitCode.INTERNAL, message), outcome_line(ExitCode.INTERNAL, detail=message)
+        if heartbeat is not None:  # once the exit code is known; an interrupted run sends none
+            beat(heartbeat, code, body, github=resolve(format_name, env).name == "github", clean=clean)
+        return code
     except KeyboardInterrupt:
         if _in_main_thread():  # a second Ctrl-C, or nox passing on the one the terminal sent, is the same request
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, signal.SIG_IGN)
         return fail(ExitCode.INTERRUPTED, "interrupted; no report was written")
-    except Exception as exc:  # noqa: BLE001 - the last resort: exit 3 and one line, never a traceback
+    except Exception as exc:  # noqa: BLE001 - as above, for the heartbeat's own last resort
         return fail(ExitCode.INTERNAL, internal_error(exc))
     finally:
         if previous is not None:

@@ -31,6 +31,8 @@ OTHER_VARIABLES = {
     "REQUESTS_CA_BUNDLE": "CA bundle trusted for https MLflow servers (then CURL_CA_BUNDLE), as requests trusts it",
     "PYTHON_DOTENV_DISABLED": "1: do not read ./.env",
     "MLOPS_DEBUG": "1: let an internal error's traceback through",
+    "MLOPS_HEARTBEAT_URL": "a dead man's switch (Healthchecks, Cronitor) pinged with each run's outcome "
+    "(its path and query are never printed)",
     "GITHUB_ACTIONS": "true: --format auto means github",
     "GITHUB_STEP_SUMMARY": "--format github appends its summary to this file",
     "GITHUB_OUTPUT": "--format github writes the step's outputs to this file",
@@ -99,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-alias", dest="mlflow.model_alias", metavar="ALIAS", help="registered model alias")
     p.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key (YAML value)"
+    )
+    p.add_argument(
+        "--no-heartbeat", action="store_true", help="do not ping MLOPS_HEARTBEAT_URL (a local run among scheduled ones)"
     )
     p.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     return p
