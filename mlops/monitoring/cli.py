@@ -25,7 +25,6 @@ from mlops.monitoring.heartbeat import VARIABLE as HEARTBEAT_VARIABLE
 from mlops.monitoring.heartbeat import Heartbeat, configured, outcome_line, ping, secret_parts
 from mlops.monitoring.options import OTHER_VARIABLES, build_parser, configure
 from mlops.monitoring.reporters import PublishError, resolve
-from mlops.monitoring.reporters.github import escape_data
 from mlops.monitoring.results import ExitCode, Report, Severity
 from mlops.monitoring.runner import evaluate, scrub_report
 
@@ -73,6 +72,8 @@ def beat(heartbeat: Heartbeat, code: int, body: str, *, github: bool, clean: Cal
     message = f"heartbeat to {heartbeat.shown} failed ({why}); the verdict stands"
     sys.stderr.write(clean(f"mlops monitor: {message}\n"))
     if github:
+        from mlops.monitoring.reporters.github import escape_data  # only a failed ping under --format github
+
         sys.stdout.write(clean(f"::warning title=mlops heartbeat::{escape_data(message)}\n"))
 
 
