@@ -14,13 +14,13 @@ import argparse
 import os
 import platform
 import re
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import full
+from benchmarks.ci import CiRows
 from benchmarks.harness import ROOT, Row, Workdir
 from benchmarks.mlflow_rows import MlflowRows
 from benchmarks.monitor import Monitor
@@ -32,27 +32,6 @@ QUICK_GROUPS = ("sessions", "monitor", "scale")
 SCAN_ALL_BEFORE = 52.0
 """Seconds ``--scan all``'s work (every one of 100,000 windows) took before recent-only reads (issue 14)."""
 TIMES_WITH_RATIO = frozenset({"seed-after", "plain", "plain-r", "cold", "warm", "change", "full"})
-
-
-def replay_rows(work: Workdir) -> Iterator[Row]:
-    """The monitor workflow's job, from checkout to the monitor's exit, on a simulated runner."""
-    from benchmarks.replay import Runner
-
-    workflow = ROOT / ".github" / "workflows" / "monitor.yml"
-    store, workspace = work.root / "actions-cache", work.root / "runner" / "repo"
-
-    def job(cold: bool) -> float:
-        if cold:
-            shutil.rmtree(store, ignore_errors=True)
-        runner = Runner(workspace, store, extra_env=work.cache("replay-pip", fresh=True) if cold else {})
-        return runner.run_job(workflow, "monitor").seconds
-
-    yield from work.interleaved(
-        {
-            "monitor workflow replayed, cold (no cache restored, empty pip cache)": lambda: job(cold=True),
-            "monitor workflow replayed, warm (the .nox cache restored)": lambda: job(cold=False),
-        }
-    )
 
 
 def machine() -> str:
@@ -156,6 +135,21 @@ def targets(rows: dict[str, Row]) -> Iterator[str]:
         lambda: med["s3-100000-requests"], lambda x: x == med["s3-1000-requests"],
         "{:.0f}" + f" against {med.get('s3-1000-requests', 0):.0f}",
     )  # fmt: skip
+    yield verdict(
+        "run after a failing run: warm, no installer (checked each round), ≤ 1.2x the run after a healthy one",
+        ("replay-after-failure", "replay-after-healthy"),
+        lambda: med["replay-after-failure"] / med["replay-after-healthy"], lambda x: x <= 1.2, "{:.2f}x",
+    )  # fmt: skip
+    yield verdict(
+        "new Python patch release: rebuilt from the uv cache, offline, ≤ 5 s", ("replay-patch",),
+        lambda: max(rows["replay-patch"].samples), lambda x: x <= 5, "slowest {:.2f} s",
+    )  # fmt: skip
+    silent = tuple(key for key in med if key.startswith("silent-"))
+    yield verdict(
+        "heartbeat, keepalive and incident calls each end ≤ 5 s against a silent server",
+        silent or ("silent-heartbeat",), lambda: max(max(rows[key].samples) for key in silent),
+        lambda x: x <= 5, "slowest {:.2f} s",
+    )  # fmt: skip
     failures = tuple(key for key in med if key.startswith("fail-") and key != "fail-budget")
     yield verdict(
         "each remote failure ends within the storage budget + 1 s", ("fail-budget", *(failures or ("fail-denied",))),
@@ -215,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             "sessions": lambda: Sessions(work, args.against).rows(args.quick),
             "monitor": lambda: Monitor(work).rows(args.quick),
             "scale": lambda: Monitor(work).scale_rows(args.quick),
-            "replay": lambda: replay_rows(work),
+            "replay": lambda: CiRows(work).rows(args.quick),
             "mlflow": lambda: MlflowRows(work).rows(args.quick),
         }
         if args.full:

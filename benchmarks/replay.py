@@ -443,6 +443,7 @@ class Runner:
             return JobResult([], "", 0.0, {}, result="skipped")
         self.failed = False  # for its steps, success() is about the job's own steps
         shutil.rmtree(self.workspace, ignore_errors=True)
+        self.workspace.mkdir(parents=True)  # the runner's empty workspace, checked out into or not
         shutil.rmtree(self.temp, ignore_errors=True)
         self.temp.mkdir(parents=True)
         summary = self.temp / "step_summary.md"
@@ -549,7 +550,7 @@ class Runner:
     # the actions: what each does, as far as this workflow needs
 
     def _main_checkout(self, inputs: Mapping[str, str], env: dict[str, str]) -> dict[str, str]:
-        shutil.copytree(ROOT, self.workspace, ignore=IGNORE)
+        shutil.copytree(ROOT, self.workspace, ignore=IGNORE, dirs_exist_ok=True)
         for name, content in self.files.items():
             (self.workspace / name).write_text(content, encoding="utf-8")
         return {}
