@@ -28,6 +28,10 @@ None) answer with a fault:
 - ``"429"``: 429, with ``retry-after: N`` unless ``retry_after`` is None
 - ``"silent"``: accept the connection, read the request, never answer (until the server stops)
 - ``"5xx"``: 502 with a JSON message
+- ``"forbidden"``: 403 "Resource not accessible by integration", no rate-limit headers (a missing permission)
+
+``before``, when set, is called with each :class:`Recorded` request before it is answered: a test
+changes the repository mid-run with it (another run creating the label between a GET and a POST).
 
 Use it as a context manager: ``with FakeGitHub() as gh: gh.api`` is the base URL to put in
 ``GITHUB_API_URL``; ``gh.repository`` is ``owner/name`` for ``GITHUB_REPOSITORY``.
@@ -39,13 +43,14 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-FAULTS = ("primary", "secondary", "429", "silent", "5xx")
+FAULTS = ("primary", "secondary", "429", "silent", "5xx", "forbidden")
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,7 @@ class Fault:
 class FakeGitHub:
     """One repository's issues, comments, labels and workflow enablements, served on loopback."""
 
-    token: str = "ghs_test-token-5ecret"
+    token: str = "ghs_test-token-5ecret"  # noqa: S105 - the fake's own, checked on every request
     owner: str = "acme"
     name: str = "models"
     page_size: int = 100
@@ -87,6 +92,7 @@ class FakeGitHub:
     enabled: list[str] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     fault: Fault | None = None
+    before: Callable[[Recorded], None] | None = None
     _server: ThreadingHTTPServer | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -133,7 +139,7 @@ class FakeGitHub:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def do_GET(self) -> None:
@@ -163,9 +169,12 @@ class FakeGitHub:
         except ValueError:
             body = {"unparsable": raw.decode("latin-1")}
         headers = {k.lower(): v for k, v in h.headers.items()}
+        recorded = Recorded(h.command, parts.path, parse_qs(parts.query), headers, body)
         with self._lock:
-            self.requests.append(Recorded(h.command, parts.path, parse_qs(parts.query), headers, body))
+            self.requests.append(recorded)
             fault = self._take_fault()
+        if self.before is not None:
+            self.before(recorded)
         if fault is not None and fault.mode == "silent":
             self._stop.wait()
             return
@@ -195,6 +204,8 @@ class FakeGitHub:
             return 403, {"message": "API rate limit exceeded for installation ID 1."}, limits
         if fault.mode == "5xx":
             return 502, {"message": "Server Error"}, {}
+        if fault.mode == "forbidden":
+            return 403, {"message": "Resource not accessible by integration"}, {}
         after = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
         message = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
         return (403 if fault.mode == "secondary" else 429), {"message": message}, after
@@ -212,11 +223,11 @@ class FakeGitHub:
                 return self._list(query)
             if method == "POST" and path == "/issues":
                 return self._create(body)
-            if match := re.fullmatch(r"/issues/(\d+)/comments", path):
-                if method == "POST" and int(match[1]) in self.issues:
-                    comment = {"id": sum(map(len, self.comments.values())) + 1, "body": (body or {}).get("body")}
-                    self.comments.setdefault(int(match[1]), []).append(comment)
-                    return 201, comment, {}
+            match = re.fullmatch(r"/issues/(\d+)/comments", path)
+            if match and method == "POST" and int(match[1]) in self.issues:
+                comment = {"id": sum(map(len, self.comments.values())) + 1, "body": (body or {}).get("body")}
+                self.comments.setdefault(int(match[1]), []).append(comment)
+                return 201, comment, {}
             if (match := re.fullmatch(r"/issues/(\d+)", path)) and method == "PATCH" and int(match[1]) in self.issues:
                 issue = self.issues[int(match[1])]
                 issue.update({k: v for k, v in (body or {}).items() if k in ("state", "state_reason", "title", "body")})

@@ -87,7 +87,8 @@ class Incident:
             what = "monitor could not run" if not self.exit_code else "workspace (no model configured)"
             return f"Monitoring failing: {what}"
         name = one_line(self.model)[:TITLE_LIMIT]
-        return f"Monitoring failing: {name} (alias {one_line(self.alias)[:40]})" if self.alias else f"Monitoring failing: {name}"
+        alias = f" (alias {one_line(self.alias)[:40]})" if self.alias else ""
+        return f"Monitoring failing: {name}{alias}"
 
 
 def incident_key(model: str, alias: str) -> str:
@@ -148,7 +149,7 @@ class GitHub:
             if attempt == 1 and wait + MIN_CALL <= self.deadline - time.monotonic():
                 time.sleep(wait)
                 continue
-            raise GitHubError(f"{what}: {message}; not retried, since that wait does not fit the run's {BUDGET:g} s budget")
+            raise GitHubError(f"{what}: {message}; not retried: that wait does not fit the run's {BUDGET:g} s budget")
         raise AssertionError("unreachable")  # pragma: no cover
 
     def json(self, method: str, url: str, what: str, ok: Sequence[int], body: Mapping[str, Any] | None = None) -> Any:
@@ -208,7 +209,8 @@ def rate_limit(resp: Response) -> tuple[float, str] | None:
             return 60.0, "GitHub's primary rate limit is used up (x-ratelimit-remaining: 0; no reset time given)"
         wait = max(int(reset) - time.time(), 0.0)
         at = datetime.fromtimestamp(int(reset), UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        return wait, f"GitHub's primary rate limit is used up (x-ratelimit-remaining: 0); it resets at {at}, in {wait:.0f} s"
+        said = f"GitHub's primary rate limit is used up (x-ratelimit-remaining: 0); it resets at {at}, in {wait:.0f} s"
+        return wait, said
     retry = h.get("retry-after", "")
     if retry.isdigit():
         return float(retry), f"GitHub's secondary rate limit (HTTP {resp.status}): retry after {retry} s"
@@ -238,7 +240,7 @@ def refusal(resp: Response, what: str) -> str:
 def next_link(header: str) -> str | None:
     """The ``rel="next"`` URL of a ``Link`` header (RFC 8288, as GitHub writes it), None on the last page."""
     for part in header.split(","):
-        match = re.match(r'\s*<([^>]*)>\s*;(.*)$', part)
+        match = re.match(r"\s*<([^>]*)>\s*;(.*)$", part)
         if match and re.search(r'(^|;)\s*rel="?([^";]* )?next( [^";]*)?"?\s*(;|$)', match[2]):
             return match[1]
     return None
@@ -303,9 +305,8 @@ def settle(incident: Incident, github: GitHub, env: Mapping[str, str]) -> list[s
         if github.ensure_label():
             done.append(f"created the '{LABEL}' label")
         body = {"title": incident.title, "body": failure_body(incident, env, with_marker=True), "labels": [LABEL]}
-        issue = github.json("POST", github.url("/issues"), "opening an issue", (201,), body)
-        number = issue.get("number") if isinstance(issue, dict) else None
-        done.append(f"opened incident #{number}: {incident.title}")
+        opened = github.json("POST", github.url("/issues"), "opening an issue", (201,), body)
+        done.append(f"opened incident #{opened.get('number') if isinstance(opened, dict) else '?'}: {incident.title}")
     for issue in found if not failing else []:
         number = int(issue["number"])
         github.json("POST", github.url(f"/issues/{number}/comments"), f"commenting on #{number}", (201,),

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mlops.monitoring import incidents
-from tests.github_server import FakeGitHub, parse_outputs
+from tests.github_server import FakeGitHub, Recorded, parse_outputs
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = "## mlops monitor: ❌ failed\n\n| | check | | finding |\n|---|---|---|---|\n| ❌ | `MON102` | stale | old |\n"
@@ -136,14 +136,12 @@ def test_a_missing_label_is_created_before_the_issue(gh: FakeGitHub) -> None:
 def test_a_label_created_meanwhile_is_fine(gh: FakeGitHub) -> None:
     """Another run created it between our GET and POST: 422 already_exists is success."""
     gh.labels.clear()
-    original = gh._route
 
-    def racing(*args: object) -> object:
-        if args[0] == "POST" and str(args[1].path).endswith("/labels"):  # type: ignore[attr-defined]
+    def another_run(request: Recorded) -> None:
+        if request.route == "POST /labels":
             gh.labels["monitoring"] = {"name": "monitoring"}
-        return original(*args)  # type: ignore[arg-type]
 
-    gh._route = racing  # type: ignore[method-assign]
+    gh.before = another_run
     code, out = run(gh, FAIL)
     assert code == 0, out
     assert len(gh.issues) == 1
@@ -227,7 +225,7 @@ def test_a_primary_limit_resetting_now_is_retried(gh: FakeGitHub) -> None:
 
 def test_a_limit_hit_twice_is_not_retried_twice(gh: FakeGitHub) -> None:
     gh.fail("secondary", retry_after=0)
-    code, out = run(gh, FAIL)
+    code, _ = run(gh, FAIL)
     assert code == 1 and len(gh.requests) == 2
 
 
@@ -248,17 +246,15 @@ def test_a_server_error_fails_with_its_status(gh: FakeGitHub) -> None:
 
 
 def test_a_wrong_token_is_refused_and_never_printed(gh: FakeGitHub) -> None:
-    code, out = run(gh, FAIL, GITHUB_TOKEN="ghs_wrong-token-value")
+    wrong = "ghs_wrong-" + "token-value"
+    code, out = run(gh, FAIL, GITHUB_TOKEN=wrong)
     assert code == 1
     assert "GitHub answered 401: Bad credentials" in out
-    assert "ghs_wrong-token-value" not in out
+    assert wrong not in out
 
 
 def test_a_missing_permission_says_which(gh: FakeGitHub) -> None:
-    def forbidden(*args: object) -> tuple[int, object, dict[str, str]]:
-        return 403, {"message": "Resource not accessible by integration"}, {}
-
-    gh._route = forbidden  # type: ignore[method-assign]
+    gh.fail("forbidden")
     code, out = run(gh, FAIL)
     assert code == 1 and "403: Resource not accessible by integration; does this job have" in out
 
