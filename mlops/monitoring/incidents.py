@@ -175,7 +175,7 @@ class GitHub:
                 items = None
             if not isinstance(items, list):
                 raise GitHubError("listing open issues: GitHub answered with something that is not a list")
-            found += [i for i in items if isinstance(i, dict) and "pull_request" not in i]
+            found += [i for i in items if is_issue(i)]
             next_url = next_link(resp.headers.get("link", ""))
             if next_url is None:
                 return found
@@ -196,6 +196,11 @@ class GitHub:
         if resp.status == 201 or (resp.status == 422 and b"already_exists" in resp.body):
             return resp.status == 201
         raise GitHubError(refusal(resp, "creating the label"))
+
+
+def is_issue(item: object) -> bool:
+    """An issue as GitHub lists it; pull requests (listed too, with a ``pull_request`` key) are not."""
+    return isinstance(item, dict) and isinstance(item.get("number"), int) and "pull_request" not in item
 
 
 def rate_limit(resp: Response) -> tuple[float, str] | None:
@@ -283,19 +288,21 @@ def healthy_body(env: Mapping[str, str]) -> str:
     return f"✅ Monitoring is healthy again in {where}: closing this incident.\n"
 
 
-def settle(incident: Incident, github: GitHub, env: Mapping[str, str]) -> list[str]:
-    """Open, comment on or close the incident; returns what was done, one sentence each."""
+def settle(incident: Incident, github: GitHub, env: Mapping[str, str], done: list[str]) -> None:
+    """Open, comment on or close the incident; ``done`` gets what was done, one sentence each, as it
+    happens (so a run that fails halfway still says what it changed)."""
     if incident.result in ("cancelled", "skipped"):
-        return [f"the monitor job was {incident.result}: no incident opened, commented on or closed"]
+        done.append(f"the monitor job was {incident.result}: no incident opened, commented on or closed")
+        return
     failing = incident.result == "failure" or incident.exit_code not in ("", "0")
     if not failing and incident.exit_code != "0":
-        return ["the monitor succeeded but left no exit code: incidents left as they are"]
+        done.append("the monitor succeeded but left no exit code: incidents left as they are")
+        return
     keys = {incident.key} if failing else {incident.key, NO_MODEL_KEY}
     found = sorted(
         (i for i in github.open_incidents() if any(marker(k) in str(i.get("body") or "") for k in keys)),
         key=lambda i: int(i.get("number", 0)),
     )
-    done: list[str] = []
     if failing and found:
         number = int(found[0]["number"])
         github.json("POST", github.url(f"/issues/{number}/comments"), f"commenting on #{number}", (201,),
@@ -316,7 +323,6 @@ def settle(incident: Incident, github: GitHub, env: Mapping[str, str]) -> list[s
         done.append(f"closed incident #{number}: {one_line(str(issue.get('title', '')))[:TITLE_LIMIT]}")
     if not failing and not found:
         done.append("healthy, and no incident is open: nothing to do")
-    return done
 
 
 def parser() -> argparse.ArgumentParser:
@@ -371,9 +377,12 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         out.write(f"{TITLE}: usage error, nothing done\n")
         return Exit.USAGE
     github = GitHub(api=api, repo=env.get("GITHUB_REPOSITORY", "/"), token=token, deadline=started + BUDGET)
+    done: list[str] = []
     try:
-        done = settle(incident, github, env)
+        settle(incident, github, env, done)
     except GitHubError as exc:
+        for sentence in done:
+            say("notice", sentence)
         say("error", str(exc))
         out.write(f"{TITLE}: failed after {time.monotonic() - started:.1f} s ({len(github.calls)} call(s))\n")
         return Exit.GITHUB

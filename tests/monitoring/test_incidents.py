@@ -347,3 +347,18 @@ def test_the_cli_runs_on_a_bare_python_and_never_prints_the_token(gh: FakeGitHub
 def test_parse_outputs_reads_githubs_multiline_syntax() -> None:
     text = "a=1\nsummary<<EOF_x\nline1\nb=2\nEOF_x\nc=3\n"
     assert parse_outputs(text) == {"a": "1", "summary": "line1\nb=2", "c": "3"}
+
+
+def test_a_run_failing_halfway_says_what_it_already_changed(gh: FakeGitHub) -> None:
+    gh.add_issue("Monitoring failing: monitor could not run", "<!-- mlops-incident: workspace -->")
+    gh.add_issue("Monitoring failing: shapes-detector (alias champion)", KEY_MARKER)
+
+    def fail_after_the_first_close(request: Recorded) -> None:
+        if request.route == "PATCH /issues/1":
+            gh.fail("5xx")
+
+    gh.before = fail_after_the_first_close
+    code, out = run(gh, HEALTHY)
+    assert code == 1
+    assert out.index("::notice title=mlops incidents::closed incident #1") < out.index("::error ")
+    assert "commenting on #2: GitHub answered 502" in out
