@@ -63,6 +63,10 @@ class Report:
     """Why that file (or none) was used: ``--config``, ``MLOPS_CONFIG``, the bundled example as a fallback..."""
     workspace_source: str = ""
     """Which layer named the workspace: ``--workspace``, ``MLOPS_WORKSPACE``, the config file..."""
+    model: str = ""
+    """The registered model watched (``mlflow.model_name``), "" when none: names the incident issue."""
+    alias: str = ""
+    """Its serving alias (``mlflow.model_alias``), "" when no model is named."""
 
     @property
     def inputs(self) -> tuple[tuple[str, str], tuple[str, str]]:

@@ -64,6 +64,8 @@ def evaluate(
         fail_on=fail_on,
         exit_code=ExitCode.FINDINGS if failed else ExitCode.OK,
         links=links(config, inputs),
+        model=config.mlflow.model_name or "",
+        alias=config.mlflow.model_alias if config.mlflow.model_name else "",
     )
 
 

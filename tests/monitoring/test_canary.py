@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops.monitoring.reporters.github import escape_data, escape_property
+from mlops.core.workflow import escape_data, escape_property
 from tests.conftest import EXAMPLE_CONFIG, MlflowServer, Outcome, free_port
 from tests.storage_server import Fault, S3Server
 

@@ -11,6 +11,7 @@ import pytest
 from mlops.monitoring.reporters import github
 from mlops.monitoring.results import ExitCode, Finding, Report, Severity
 from tests.conftest import Outcome
+from tests.github_server import parse_outputs
 from tests.monitoring.conftest import RunMonitor
 
 COMMAND = re.compile(r"^::(error|warning|notice)( [^:]*)?::(.*)$")
@@ -114,8 +115,9 @@ def test_outputs_and_summary_are_appended_to_githubs_files(tmp_path: Path) -> No
     report = make([f("MON102", Severity.ERROR, "e", "x.json"), f("MON105", Severity.WARNING, "w")])
     github.append_files(report, summary_path=str(summary_file), output_path=str(output_file), clean=str)
     assert summary_file.read_text().startswith("earlier step\n## mlops monitor: ❌ failed")
-    outputs = dict(line.split("=", 1) for line in output_file.read_text().splitlines())
-    assert outputs == {"status": "failed", "exit-code": "1", "ok": "0", "info": "0", "warning": "1", "error": "1"}
+    outputs = parse_outputs(output_file.read_text())
+    counts = {"status": "failed", "exit-code": "1", "ok": "0", "info": "0", "warning": "1", "error": "1"}
+    assert outputs == counts | {"model": "", "alias": "", "summary": outputs["summary"]}
 
 
 def github_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Path]:

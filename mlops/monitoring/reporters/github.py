@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import html
 import posixpath
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from mlops.core.workflow import clip, escape_data, escape_property, output, visible
 from mlops.monitoring.reporters.base import PublishError, Reporter
 from mlops.monitoring.reporters.text import printable
 from mlops.monitoring.reporters.text import render as render_text
@@ -23,21 +23,9 @@ SUMMARY_LIMIT = 1_000_000
 """GitHub refuses a step summary over 1 MiB; stay under it whatever the findings say."""
 ICONS = {Severity.OK: "✅", Severity.INFO: "ℹ️", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}  # noqa: RUF001
 FILE_FAMILIES = frozenset({"files", "alerts", "peers"})
-TERMINAL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def visible(text: str) -> str:
-    """Escape control characters (ESC sequences would drive the log viewer) but line breaks, which
-    :func:`escape_data` turns into GitHub's own ``%0A``/``%0D``."""
-    return TERMINAL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
-
-
-def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+SUMMARY_OUTPUT_LIMIT = 60_000
+"""The ``summary`` step output becomes an issue body (65,536 characters at most) with a few links
+added: clipped here, with room to spare, so the incident job never has to cut a table mid-row."""
 
 
 def annotation_file(report: Report, finding: Finding) -> str | None:
@@ -119,15 +107,23 @@ def detail_rows(report: Report) -> list[str]:
     return lines
 
 
-def outputs(report: Report) -> Iterable[str]:
-    yield f"status={'ok' if report.exit_code is ExitCode.OK else 'failed'}"
-    yield f"exit-code={int(report.exit_code)}"
+def outputs(report: Report) -> Iterable[tuple[str, str]]:
+    """What later jobs read: the verdict, the counts, and what the incident job needs (the model,
+    its alias, the summary clipped to fit an issue body)."""
+    yield "status", "ok" if report.exit_code is ExitCode.OK else "failed"
+    yield "exit-code", str(int(report.exit_code))
     for severity in Severity:
-        yield f"{severity.label}={report.count(severity)}"
+        yield severity.label, str(report.count(severity))
+    yield "model", report.model
+    yield "alias", report.alias
+    note = f"*Summary clipped to {SUMMARY_OUTPUT_LIMIT:,} characters: the run's job summary has all of it.*\n"
+    yield "summary", clip(summary(report), SUMMARY_OUTPUT_LIMIT, note)
 
 
 def output_lines(report: Report) -> str:
-    return "".join(f"{line}\n" for line in outputs(report))
+    """``GITHUB_OUTPUT`` lines; multi-line values (the summary, a hostile model name) in GitHub's
+    ``name<<DELIMITER`` form, so no value can forge another output."""
+    return "".join(output(name, value) for name, value in outputs(report))
 
 
 def append_files(
