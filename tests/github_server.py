@@ -50,6 +50,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from benchmarks.replay import parse_outputs
+
+__all__ = ["FAULTS", "FakeGitHub", "Recorded", "parse_outputs"]
+
 FAULTS = ("primary", "secondary", "429", "silent", "5xx", "forbidden")
 
 
@@ -270,26 +274,3 @@ class FakeGitHub:
             return 422, {"message": "Validation Failed", "errors": [{"field": "labels", "value": unknown}]}, {}
         number = self.add_issue(str(body["title"]), str(body.get("body") or ""), labels=tuple(body.get("labels", [])))
         return 201, self.issues[number], {}
-
-
-def parse_outputs(text: str) -> dict[str, str]:
-    """A ``GITHUB_OUTPUT`` file read as the runner reads it: ``name=value`` lines and ``name<<DELIMITER``
-    blocks whose value is every line up to the delimiter line (joined with ``\\n``)."""
-    found: dict[str, str] = {}
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if not line:
-            continue
-        eq, heredoc = line.find("="), line.find("<<")
-        if heredoc > 0 and (eq < 0 or heredoc < eq):
-            name, delimiter = line[:heredoc], line[heredoc + 2 :]
-            end = lines.index(delimiter, i)  # ValueError: an unterminated block, as the runner refuses it
-            found[name] = "\n".join(lines[i:end])
-            i = end + 1
-        else:
-            assert eq > 0, f"not an output line: {line!r}"
-            found[line[:eq]] = line[eq + 1 :]
-    return found

@@ -15,7 +15,9 @@ import yaml
 
 from benchmarks.replay import (
     ACTIONS,
+    REPOSITORY,
     STS_VARIABLES,
+    TOKEN,
     JobResult,
     Runner,
     equal,
@@ -26,6 +28,7 @@ from benchmarks.replay import (
 )
 from benchmarks.replay import text as expression_text
 from tests.conftest import ROOT
+from tests.github_server import FakeGitHub
 from tests.storage_server import S3Server
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -486,3 +489,70 @@ def test_replayed_new_python_patch_release_rebuilds_from_the_uv_cache_offline(tm
     assert "installing nox" in output and INSTALLER.search(output)
     assert patched.step("Install uv (the environments are rebuilt)").outputs["uv-version"]
     assert len(patched.saved) == 1 and "-py3.11.99-" in patched.saved[0]  # the uv cache had it all
+
+
+def outputs_of(jobs: dict[str, JobResult]) -> list[str]:
+    """Everything a person could read of a run: logs, summaries, step and job outputs."""
+    texts = []
+    for job in jobs.values():
+        texts += [job.summary, str(job.outputs), *(s.output for s in job.steps), *(str(s.outputs) for s in job.steps)]
+    return texts
+
+
+@pytest.mark.nox
+@pytest.mark.slow
+def test_replayed_schedule_opens_one_incident_comments_then_closes_it_and_keeps_itself_enabled(
+    tmp_path: Path,
+) -> None:
+    """Three scheduled runs of the whole workflow against the loopback GitHub: failing, failing, healthy."""
+    store, work = tmp_path / "cache-store", tmp_path / "work" / "repo"
+    with FakeGitHub(token=TOKEN, owner=REPOSITORY.split("/")[0], name=REPOSITORY.split("/")[1]) as gh:
+        strict = {"MLOPS_CONFIG": "mlops/example/strict.yaml"}
+        failing = Runner(work, store, variables=strict, files=STRICT, github_api=gh.api)
+        first = failing.run_workflow(MONITOR)
+        assert {name: job.result for name, job in first.items()} == {
+            "monitor": "failure", "keepalive": "success", "incident": "success"
+        }  # fmt: skip
+        assert gh.enabled == ["monitor.yml"]  # the keepalive re-enabled this very workflow
+        (issue,) = gh.issues.values()
+        assert issue["state"] == "open" and [label["name"] for label in issue["labels"]] == ["monitoring"]
+        assert "shapes-detector" in issue["title"]
+        assert "## mlops monitor: ❌ failed" in issue["body"] and "/actions/runs/4242" in issue["body"]
+
+        second = failing.run_workflow(MONITOR)
+        assert second["incident"].result == "success" and len(gh.issues) == 1
+        assert len(gh.comments[issue["number"]]) == 1
+
+        healthy = Runner(work, store, github_api=gh.api).run_workflow(MONITOR)
+        assert healthy["monitor"].result == "success" and healthy["incident"].result == "success"
+        assert issue["state"] == "closed" and len(gh.comments[issue["number"]]) == 2
+        for run in (first, second, healthy):
+            assert not [text for text in outputs_of(run) if TOKEN in text]
+        assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in gh.requests)
+
+
+@pytest.mark.nox
+@pytest.mark.slow
+def test_replayed_manual_run_opens_no_incident_and_needs_no_keepalive(tmp_path: Path) -> None:
+    with FakeGitHub(token=TOKEN, owner=REPOSITORY.split("/")[0], name=REPOSITORY.split("/")[1]) as gh:
+        runner = Runner(
+            tmp_path / "work" / "repo", tmp_path / "store", event_name="workflow_dispatch", github_api=gh.api,
+            variables={"MLOPS_CONFIG": "mlops/example/strict.yaml"}, files=STRICT,
+        )  # fmt: skip
+        jobs = runner.run_workflow(MONITOR)
+        assert {name: job.result for name, job in jobs.items()} == {
+            "monitor": "failure", "keepalive": "skipped", "incident": "skipped"
+        }  # fmt: skip
+        assert gh.requests == []
+
+
+@pytest.mark.nox
+@pytest.mark.slow
+def test_replayed_keepalive_ends_within_five_seconds_against_a_silent_github(tmp_path: Path) -> None:
+    with FakeGitHub(token=TOKEN) as gh:
+        gh.fail("silent")
+        job = Runner(tmp_path / "work" / "repo", tmp_path / "store", github_api=gh.api).run_job(MONITOR, "keepalive")
+    step = job.step("Re-enable this workflow")
+    print(f"keepalive against a silent server: {step.seconds:.2f} s")
+    assert job.result == "failure" and "timed out" in step.output.lower()
+    assert TOKEN not in step.output
