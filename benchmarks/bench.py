@@ -141,7 +141,7 @@ def targets(rows: dict[str, Row]) -> Iterator[str]:
         lambda: med["replay-after-failure"] / med["replay-after-healthy"], lambda x: x <= 1.2, "{:.2f}x",
     )  # fmt: skip
     yield verdict(
-        "new Python patch release: rebuilt from the uv cache, offline, ≤ 5 s", ("replay-patch",),
+        "new Python patch release: envs rebuilt from the uv cache, offline, and the run ≤ 5 s", ("replay-patch",),
         lambda: max(rows["replay-patch"].samples), lambda x: x <= 5, "slowest {:.2f} s",
     )  # fmt: skip
     silent = tuple(key for key in med if key.startswith("silent-"))

@@ -72,7 +72,7 @@ def beat(heartbeat: Heartbeat, code: int, body: str, *, github: bool, clean: Cal
     message = f"heartbeat to {heartbeat.shown} failed ({why}); the verdict stands"
     sys.stderr.write(clean(f"mlops monitor: {message}\n"))
     if github:
-        from mlops.monitoring.reporters.github import escape_data  # only a failed ping under --format github
+        from mlops.core.workflow import escape_data  # only a failed ping under --format github
 
         sys.stdout.write(clean(f"::warning title=mlops heartbeat::{escape_data(message)}\n"))
 
