@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import ClassVar
 
 from mlops.core.cli import ExitCode
 
-__all__ = ["ExitCode", "Finding", "Link", "Report", "Severity"]
+__all__ = [
+    "AlertEvent",
+    "AlertTimeline",
+    "Band",
+    "ExitCode",
+    "Finding",
+    "Freshness",
+    "Histogram",
+    "Link",
+    "MetricPoint",
+    "Metrics",
+    "Report",
+    "Series",
+    "Severity",
+    "Trend",
+]
 
 
 class Severity(enum.IntEnum):
@@ -24,6 +40,102 @@ class Severity(enum.IntEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Band:
+    """A statistic's thresholds, as the config sets them: where its chart turns to warning and error.
+
+    ``lower_is_worse``: p-values drift *below* their threshold (``ks_p``, ``chi2_p``); PSI above it.
+    ``None``: no threshold at that severity (JS distance is shown, never judged).
+    """
+
+    statistic: str
+    warning: float | None = None
+    error: float | None = None
+    lower_is_worse: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Histogram:
+    """One signal's distribution in the baseline and in the judged windows (counts, not shares).
+
+    Numeric signals have ``edges`` (len(counts) + 1); categorical ones (``classes``) have ``labels``.
+    """
+
+    edges: tuple[float, ...] = ()
+    labels: tuple[str, ...] = ()
+    baseline: tuple[float, ...] = ()
+    current: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trend:
+    """MON401: one signal's statistics window by window, oldest first, and the judged verdict's histogram.
+
+    ``windows`` are the end times (RFC 3339, UTC) of the windows of the baseline's model and version
+    that the run read; each statistic has one value per window, ``None`` where that window was not
+    judged (too few images, another edge set). The finding's ``details`` keep the judged verdict.
+    """
+
+    kind: ClassVar[str] = "drift"
+    windows: tuple[str, ...]
+    statistics: tuple[tuple[str, tuple[float | None, ...]], ...]
+    bands: tuple[Band, ...] = ()
+    histogram: Histogram | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertEvent:
+    at: str
+    """When it was raised, RFC 3339 UTC."""
+    severity: str
+    """The producer's severity as written: ``critical``, ``warning``, ``info``."""
+    id: str
+    title: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertTimeline:
+    """MON201: the alerts raised within the alert window (``start``, ``end``], oldest first."""
+
+    kind: ClassVar[str] = "alerts"
+    start: str
+    end: str
+    events: tuple[AlertEvent, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Freshness:
+    """MON101: the end times of the windows read, oldest first, against the freshness limits at ``as_of``."""
+
+    kind: ClassVar[str] = "freshness"
+    ends: tuple[str, ...]
+    as_of: str
+    warn_age_hours: float
+    max_age_hours: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricPoint:
+    name: str
+    value: float | None
+    """None: the run did not log it."""
+    condition: str
+    """As configured, e.g. ``>= 0.5``."""
+    met: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metrics:
+    """The serving version's run metrics against their configured thresholds (the MLflow metrics check)."""
+
+    kind: ClassVar[str] = "metrics"
+    points: tuple[MetricPoint, ...]
+
+
+Series = Trend | AlertTimeline | Freshness | Metrics
+"""The data behind a finding's chart: the JSON report's ``series`` and the HTML page's charts."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Finding:
     """One result of one check; ``subject`` names the file (relative to the workspace) or object."""
 
@@ -34,6 +146,8 @@ class Finding:
     message: str
     subject: str = ""
     details: tuple[tuple[str, float], ...] = ()
+    series: Series | None = None
+    """The numbers behind a chart (window by window, alert by alert), for the JSON report and the page."""
 
 
 @dataclass(frozen=True, kw_only=True)

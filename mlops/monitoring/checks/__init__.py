@@ -46,6 +46,7 @@ def run_checks(inputs: Inputs, checks: Sequence[Check]) -> list[Finding]:
                 title=chk.title,
                 severity=r.severity,
                 details=r.details,
+                series=r.series,
                 message=r.message,
                 subject=r.subject,
             )

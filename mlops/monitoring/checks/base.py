@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mlops.monitoring.results import Severity
+from mlops.monitoring.results import Series, Severity
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Result:
     subject: str = ""
     details: tuple[tuple[str, float], ...] = ()
     """Named numbers behind the message (a statistic, its p-value) for reporters' tables."""
+    series: Series | None = None
+    """The data behind the finding's chart (results.Series): per window, per alert, per metric."""
 
 
 @dataclass(frozen=True)
