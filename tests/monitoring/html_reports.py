@@ -105,7 +105,7 @@ def report(windows: int = 12, *, hostile: str = "", link: str = "http://127.0.0.
         Finding(check="MON501", family="peers", title="Evidently tests", severity=Severity.INFO, message="skipped: no snapshot"),
     ]
     for seed, signal in enumerate((*NUMERIC, *CATEGORICAL)):
-        t = trend(signal + h, seed, windows, drift=0.3 if signal == "brightness" else 0.0, hostile=h)
+        t = trend(signal, seed, windows, drift=0.3 if signal == "brightness" else 0.0, hostile=h)
         first = dict(t.statistics)
         details = tuple((name, v[-1]) for name, v in first.items() if v[-1] is not None)
         severity = severity_of(t)
