@@ -49,7 +49,9 @@ def trend(signal: str, seed: int, n: int, *, drift: float = 0.0, hostile: str = 
         chi2 = tuple(None if i == gap else round(1 + 3 * wave(i, n, seed, drift), 4) for i in range(n))
         p = tuple(None if v is None else round(math.exp(-v / 2), 4) for v in chi2)
         labels = (f"circle{hostile}", "square", "triangle") if signal == "classes" else ("false", "true")
-        hist = Histogram(labels=labels, baseline=(500.0, 300.0, 200.0)[: len(labels)], current=(180.0, 100.0, 60.0)[: len(labels)])
+        hist = Histogram(
+            labels=labels, baseline=(500.0, 300.0, 200.0)[: len(labels)], current=(180.0, 100.0, 60.0)[: len(labels)]
+        )
         return Trend(windows=windows, statistics=(("chi2", chi2), ("chi2_p", p)), bands=(CHI2_P,), histogram=hist)
     psi = tuple(None if i == gap else round(wave(i, n, seed, drift), 4) for i in range(n))
     js = tuple(None if v is None else round(math.sqrt(v) / 2, 4) for v in psi)
@@ -62,7 +64,12 @@ def trend(signal: str, seed: int, n: int, *, drift: float = 0.0, hostile: str = 
     edges = tuple(round(i / 10, 2) for i in range(11))
     base = tuple(float(30 + 10 * (5 - abs(5 - i))) for i in range(10))
     cur = tuple(float(b + (i - 5) * 4 * (1 + drift * 10)) for i, b in enumerate(base))
-    return Trend(windows=windows, statistics=tuple(stats), bands=tuple(bands), histogram=Histogram(edges=edges, baseline=base, current=cur))
+    return Trend(
+        windows=windows,
+        statistics=tuple(stats),
+        bands=tuple(bands),
+        histogram=Histogram(edges=edges, baseline=base, current=cur),
+    )
 
 
 def severity_of(t: Trend) -> Severity:
@@ -71,46 +78,94 @@ def severity_of(t: Trend) -> Severity:
     return Severity.ERROR if newest >= 0.25 else Severity.WARNING if newest >= 0.1 else Severity.OK
 
 
-def report(windows: int = 12, *, hostile: str = "", link: str = "http://127.0.0.1:5000/#/models/m/versions/3") -> Report:
+def report(
+    windows: int = 12, *, hostile: str = "", link: str = "http://127.0.0.1:5000/#/models/m/versions/3"
+) -> Report:
     """The example's shape: files, alerts, MLflow and drift findings, one series of each kind."""
     h = hostile
     findings = [
-        Finding(check="MON100", family="files", title="workspace", severity=Severity.OK, message=f"ws{h} is a readable folder"),
         Finding(
-            check="MON105", family="files", title="freshness", severity=Severity.WARNING,
-            message=f"newest window windows/{h}.json ended 7.1 h ago", subject=f"windows/{h}x.json",
-            series=Freshness(ends=tuple(stamp(AS_OF - timedelta(hours=7 + k)) for k in range(min(windows, 48)))[::-1],
-                             as_of=stamp(AS_OF), warn_age_hours=6, max_age_hours=26),
-        ),  # fmt: skip
+            check="MON100",
+            family="files",
+            title="workspace",
+            severity=Severity.OK,
+            message=f"ws{h} is a readable folder",
+        ),
         Finding(
-            check="MON201", family="alerts", title="recent alerts", severity=Severity.WARNING,
-            message=f"alerts.json: 3 alert(s) in the last 24 h; e.g. {h}", subject="alerts.json",
-            series=AlertTimeline(start=stamp(AS_OF - timedelta(hours=24)), end=stamp(AS_OF), events=(
-                AlertEvent(at=stamp(AS_OF - timedelta(hours=20)), severity="info", id="dep-1", title=f"deployed{h}"),
-                AlertEvent(at=stamp(AS_OF - timedelta(hours=4)), severity="warning", id=f"lat{h}", title=f"p99 latency{h}"),
-                AlertEvent(at=stamp(AS_OF - timedelta(hours=1)), severity="critical", id="err-7", title=f"5xx rate{h}"),
-                AlertEvent(at="not a time", severity=f"odd{h}", id="x", title="unplaceable"),
-            )),
-        ),  # fmt: skip
-        Finding(check="MON305", family="mlflow", title="alias", severity=Severity.OK, message=f"@champion -> version 3 of 'm{h}'"),
+            check="MON105",
+            family="files",
+            title="freshness",
+            severity=Severity.WARNING,
+            message=f"newest window windows/{h}.json ended 7.1 h ago",
+            subject=f"windows/{h}x.json",
+            series=Freshness(
+                ends=tuple(stamp(AS_OF - timedelta(hours=7 + k)) for k in range(min(windows, 48)))[::-1],
+                as_of=stamp(AS_OF),
+                warn_age_hours=6,
+                max_age_hours=26,
+            ),
+        ),
         Finding(
-            check="MON309", family="mlflow", title="run metrics", severity=Severity.ERROR,
+            check="MON201",
+            family="alerts",
+            title="recent alerts",
+            severity=Severity.WARNING,
+            message=f"alerts.json: 3 alert(s) in the last 24 h; e.g. {h}",
+            subject="alerts.json",
+            series=AlertTimeline(
+                start=stamp(AS_OF - timedelta(hours=24)),
+                end=stamp(AS_OF),
+                events=(
+                    AlertEvent(
+                        at=stamp(AS_OF - timedelta(hours=20)), severity="info", id="dep-1", title=f"deployed{h}"
+                    ),
+                    AlertEvent(
+                        at=stamp(AS_OF - timedelta(hours=4)), severity="warning", id=f"lat{h}", title=f"p99 latency{h}"
+                    ),
+                    AlertEvent(
+                        at=stamp(AS_OF - timedelta(hours=1)), severity="critical", id="err-7", title=f"5xx rate{h}"
+                    ),
+                    AlertEvent(at="not a time", severity=f"odd{h}", id="x", title="unplaceable"),
+                ),
+            ),
+        ),
+        Finding(
+            check="MON305",
+            family="mlflow",
+            title="alias",
+            severity=Severity.OK,
+            message=f"@champion -> version 3 of 'm{h}'",
+        ),
+        Finding(
+            check="MON309",
+            family="mlflow",
+            title="run metrics",
+            severity=Severity.ERROR,
             message=f"metrics/mAP50B = 0.41 < 0.7{h}",
-            series=Metrics(points=(
-                MetricPoint(name="metrics/mAP50-95B", value=0.62, condition=">= 0.5", met=True),
-                MetricPoint(name=f"metrics/mAP50B{h}", value=0.41, condition=">= 0.7", met=False),
-                MetricPoint(name="metrics/recall", value=None, condition=">= 0.3", met=False),
-            )),
-        ),  # fmt: skip
-        Finding(check="MON501", family="peers", title="Evidently tests", severity=Severity.INFO, message="skipped: no snapshot"),
+            series=Metrics(
+                points=(
+                    MetricPoint(name="metrics/mAP50-95B", value=0.62, condition=">= 0.5", met=True),
+                    MetricPoint(name=f"metrics/mAP50B{h}", value=0.41, condition=">= 0.7", met=False),
+                    MetricPoint(name="metrics/recall", value=None, condition=">= 0.3", met=False),
+                )
+            ),
+        ),
+        Finding(
+            check="MON501",
+            family="peers",
+            title="Evidently tests",
+            severity=Severity.INFO,
+            message="skipped: no snapshot",
+        ),
     ]
     for seed, signal in enumerate((*NUMERIC, *CATEGORICAL)):
         t = trend(signal, seed, windows, drift=0.3 if signal == "brightness" else 0.0, hostile=h)
         first = dict(t.statistics)
         details = tuple((name, v[-1]) for name, v in first.items() if v[-1] is not None)
         severity = severity_of(t)
+        message = f"{signal}{h}: newest window"
         findings.append(Finding(check="MON401", family="drift", title="signal drift", severity=severity,
-                                message=f"{signal}{h}: newest window", subject=signal + h, details=details, series=t))  # fmt: skip
+                                message=message, subject=signal + h, details=details, series=t))  # fmt: skip
     return Report(
         findings=tuple(findings),
         workspace=f"monitoring/ws{h}",

@@ -157,5 +157,7 @@ def test_the_harness_sees_a_page_that_fetches_or_fails(browser: Any, tmp_path: P
         encoding="utf-8",
     )
     visit = look(browser, leaky, tmp_path, None)
-    assert any(u.startswith("http://cdn.test/") for u in visit.requests) and any(u.endswith("pic.png") for u in visit.requests)
+    assert any(u.startswith("http://cdn.test/") for u in visit.requests) and any(
+        u.endswith("pic.png") for u in visit.requests
+    )
     assert "boom" in visit.errors

@@ -115,7 +115,9 @@ def test_html_is_written_beside_any_format_and_changes_nothing_else(
     assert list(tmp_path.glob(".page.html.*")) == []  # the atomic write left no temporary sibling
 
 
-def test_html_from_a_config_file_is_relative_to_that_file(run_monitor: RunMonitor, workspace: Path, tmp_path: Path) -> None:
+def test_html_from_a_config_file_is_relative_to_that_file(
+    run_monitor: RunMonitor, workspace: Path, tmp_path: Path
+) -> None:
     config = tmp_path / "conf" / "monitor.yaml"
     config.parent.mkdir()
     config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8") + "\nhtml: out/page.html\n", encoding="utf-8")
@@ -157,8 +159,8 @@ def test_the_page_shows_the_verdict_first_then_findings_by_severity_then_each_ch
     at = [body.find(word) for word in order]
     assert -1 not in at, [w for w, i in zip(order, at, strict=True) if i < 0]
     assert at == sorted(at), order
-    assert ('a', {"href": "http://127.0.0.1:5000/#/models/m/versions/3", "rel": "noopener noreferrer"}) in parsed.tags
-    ok = page[page.index("<details><summary>8 passing"):]
+    assert ("a", {"href": "http://127.0.0.1:5000/#/models/m/versions/3", "rel": "noopener noreferrer"}) in parsed.tags
+    ok = page[page.index("<details><summary>8 passing") :]
     assert "MON100" in ok.split("</details>")[0]  # the passing checks are folded away
     for f in report.findings:
         assert f.message in parsed.text and f.check in parsed.text
@@ -168,8 +170,12 @@ def test_every_chart_is_an_image_with_words_and_a_table() -> None:
     report = html_reports.report(12)
     parsed = parse(render(report))
     trends = [f for f in report.findings if f.family == "drift"]
-    statistics = sum(len(f.series.statistics) for f in trends if f.series is not None and hasattr(f.series, "statistics"))
-    assert len(parsed.svgs) == statistics + len(trends) + 3  # one per statistic, a histogram each, alerts, freshness, metrics
+    statistics = sum(
+        len(f.series.statistics) for f in trends if f.series is not None and hasattr(f.series, "statistics")
+    )
+    assert (
+        len(parsed.svgs) == statistics + len(trends) + 3
+    )  # one per statistic, a histogram each, alerts, freshness, metrics
     for svg in parsed.svgs:
         assert svg["role"] == "img" and svg["title"] and re.search(r"\d", svg["desc"]), svg
     descs = "\n".join(s["desc"] for s in parsed.svgs)
@@ -182,7 +188,16 @@ def test_every_chart_is_an_image_with_words_and_a_table() -> None:
 
 def test_colour_is_never_the_only_signal() -> None:
     page = render(html_reports.report(12))
-    for word in ("error", "warning", "ok", "not judged", "NOT met", "warning ≥ 0.1", "error ≥ 0.25", "warning &lt; 0.05"):
+    for word in (
+        "error",
+        "warning",
+        "ok",
+        "not judged",
+        "NOT met",
+        "warning ≥ 0.1",
+        "error ≥ 0.25",
+        "warning &lt; 0.05",
+    ):
         assert word in page, word
     assert '<rect class="error"' in page and '<path class="warning"' in page  # squares and triangles, not just red
 

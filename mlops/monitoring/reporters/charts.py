@@ -17,6 +17,8 @@ from mlops.monitoring.reporters.svg import num, text
 from mlops.monitoring.results import AlertTimeline, Band, Finding, Freshness, Histogram, Metrics, Series, Trend
 
 W, H = 360, 150
+HISTOGRAM_COLUMNS = ("bin", "baseline", "share", "current", "share")
+LEGEND = "dashed outline baseline, filled current"
 WIDE = 480
 """Timelines (alerts, freshness, metrics) are wider than the small multiples of a signal."""
 LEFT, RIGHT, TOP, BOTTOM = 44, 10, 12, 30
@@ -45,7 +47,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, wide: Sequen
 
 def caption(finding: Finding, what: str) -> str:
     label = finding.severity.label
-    return f'<figcaption><span class="sev {label}">{label}</span> <code>{text(finding.check)}</code> {what}</figcaption>'
+    return (
+        f'<figcaption><span class="sev {label}">{label}</span> <code>{text(finding.check)}</code> {what}</figcaption>'
+    )
 
 
 def judge(value: float, band: Band | None) -> str:
@@ -65,7 +69,9 @@ def trend_section(finding: Finding, trend: Trend) -> str:
     """One signal: a small chart per statistic, then every window's numbers in a folded table."""
     signal = finding.subject or finding.title
     bands = {b.statistic: b for b in trend.bands}
-    figures = [statistic_figure(signal, name, values, trend.windows, bands.get(name)) for name, values in trend.statistics]
+    figures = [
+        statistic_figure(signal, name, values, trend.windows, bands.get(name)) for name, values in trend.statistics
+    ]
     names = [name for name, _ in trend.statistics]
     rows = [
         [text(window), *(num(v) if v is not None else "-" for v in (dict(trend.statistics)[n][i] for n in names))]
@@ -89,10 +95,17 @@ def statistic_figure(
     hi = max([*known, *limits, lo + 1e-9])
     hi += (hi - lo) * 0.12
     y = svg.scale(lo, hi, H - BOTTOM, TOP)
-    x = svg.scale(0, max(len(values) - 1, 1), LEFT, W - RIGHT) if len(values) > 1 else (lambda _: (LEFT + W - RIGHT) / 2)
+    x = (
+        svg.scale(0, max(len(values) - 1, 1), LEFT, W - RIGHT)
+        if len(values) > 1
+        else (lambda _: (LEFT + W - RIGHT) / 2)
+    )
     body = bands_svg(band, y, lo, hi)
     body += [svg.line(LEFT, H - BOTTOM, W - RIGHT, H - BOTTOM, "axis"), svg.line(LEFT, TOP, LEFT, H - BOTTOM, "axis")]
-    body += [svg.label(LEFT - 4, H - BOTTOM + 4, num(lo), anchor="end"), svg.label(LEFT - 4, TOP + 8, num(hi), anchor="end")]
+    body += [
+        svg.label(LEFT - 4, H - BOTTOM + 4, num(lo), anchor="end"),
+        svg.label(LEFT - 4, TOP + 8, num(hi), anchor="end"),
+    ]
     body.append(svg.path([(x(i), None if v is None else y(v)) for i, v in enumerate(values)], "series"))
     if len(values) <= MARKED:
         body += [svg.marker("circle", x(i), y(v), "pt", 2) for i, v in enumerate(values) if v is not None]
@@ -115,7 +128,10 @@ def statistic_figure(
     desc += "; " + thresholds_text(band)
     if len(values) <= LISTED:
         desc += "; values oldest first: " + ", ".join("-" if v is None else num(v) for v in values)
-    cap = f'<figcaption><span class="sev {status.replace(" ", "")}">{status}</span> <strong>{text(name)}</strong>: {text(said)}; {thresholds_text(band)}</figcaption>'
+    cap = (
+        f'<figcaption><span class="sev {status.replace(" ", "")}">{status}</span> <strong>{text(name)}</strong>: '
+        f"{text(said)}; {thresholds_text(band)}</figcaption>"
+    )
     return f"<figure>{svg.figure(W, H, f'{name} of {signal} per window', desc, body)}{cap}</figure>"
 
 
@@ -123,7 +139,9 @@ def thresholds_text(band: Band | None) -> str:
     if band is None or (band.warning is None and band.error is None):
         return "no threshold (shown, not judged)"
     sign = "below" if band.lower_is_worse else "at or above"
-    said = [f"{level} {sign} {num(t)}" for level, t in (("warning", band.warning), ("error", band.error)) if t is not None]
+    said = [
+        f"{level} {sign} {num(t)}" for level, t in (("warning", band.warning), ("error", band.error)) if t is not None
+    ]
     return ", ".join(said)
 
 
@@ -135,19 +153,33 @@ def bands_svg(band: Band | None, y: Callable[[float], float], lo: float, hi: flo
     zones: list[tuple[str, float, float, str]] = []
     if band.lower_is_worse:
         if band.warning is not None:
-            zones.append(("warnband", band.error if band.error is not None else lo, band.warning, f"warning < {num(band.warning)}"))
+            zones.append(
+                (
+                    "warnband",
+                    band.error if band.error is not None else lo,
+                    band.warning,
+                    f"warning < {num(band.warning)}",
+                )
+            )
         if band.error is not None:
             zones.append(("errband", lo, band.error, f"error < {num(band.error)}"))
     else:
         if band.warning is not None:
-            zones.append(("warnband", band.warning, band.error if band.error is not None else hi, f"warning ≥ {num(band.warning)}"))
+            zones.append(
+                (
+                    "warnband",
+                    band.warning,
+                    band.error if band.error is not None else hi,
+                    f"warning ≥ {num(band.warning)}",
+                )
+            )
         if band.error is not None:
             zones.append(("errband", band.error, hi, f"error ≥ {num(band.error)}"))
     for cls, a, b, words in zones:
         top, bottom = y(max(a, b)), y(min(a, b))
         out.append(svg.rect(LEFT, top, W - RIGHT - LEFT, bottom - top, cls))
         edge = bottom - 3 if band.lower_is_worse else top + 10
-        out.append(svg.label(W - RIGHT - 3, edge, words, "band", "end"))
+        out.append(svg.label(W - RIGHT - 3, edge, words, "band", anchor="end"))
     return out
 
 
@@ -160,7 +192,10 @@ def histogram_figure(finding: Finding, histogram: Histogram) -> str:
     top = max([*base, *cur, 1e-9]) * 1.1
     y = svg.scale(0, top, H - BOTTOM, TOP)
     step = (W - RIGHT - LEFT) / max(k, 1)
-    body = [svg.line(LEFT, H - BOTTOM, W - RIGHT, H - BOTTOM, "axis"), svg.label(LEFT - 4, TOP + 8, f"{top:.0%}", anchor="end")]
+    body = [
+        svg.line(LEFT, H - BOTTOM, W - RIGHT, H - BOTTOM, "axis"),
+        svg.label(LEFT - 4, TOP + 8, f"{top:.0%}", anchor="end"),
+    ]
     for i in range(k):
         x0 = LEFT + i * step
         body.append(svg.rect(x0 + 1, y(cur[i]), step - 2, H - BOTTOM - y(cur[i]), "cur"))
@@ -168,22 +203,36 @@ def histogram_figure(finding: Finding, histogram: Histogram) -> str:
     if histogram.labels and k <= 12:
         body += [svg.label(LEFT + (i + 0.5) * step, H - 16, names[i][:8], anchor="middle") for i in range(k)]
     elif histogram.edges:
-        body += [svg.label(LEFT, H - 16, num(histogram.edges[0])), svg.label(W - RIGHT, H - 16, num(histogram.edges[-1]), anchor="end")]
+        body += [
+            svg.label(LEFT, H - 16, num(histogram.edges[0])),
+            svg.label(W - RIGHT, H - 16, num(histogram.edges[-1]), anchor="end"),
+        ]
     body.append(svg.label(LEFT, H - 3, "dashed: baseline · filled: current"))
     shift = max(range(k), key=lambda i: abs(cur[i] - base[i])) if k else None
     desc = f"{k} bins of {signal}"
     if shift is not None:
         desc += f"; largest shift in bin {names[shift]}: baseline {base[shift]:.1%}, current {cur[shift]:.1%}"
     if k <= LISTED:
-        desc += "; baseline shares " + ", ".join(f"{s:.1%}" for s in base) + "; current shares " + ", ".join(f"{s:.1%}" for s in cur)
+        desc += (
+            "; baseline shares "
+            + ", ".join(f"{s:.1%}" for s in base)
+            + "; current shares "
+            + ", ".join(f"{s:.1%}" for s in cur)
+        )
     rows = [
-        [text(names[i]), num(at(histogram.baseline, i)), f"{base[i]:.1%}", num(at(histogram.current, i)), f"{cur[i]:.1%}"]
+        [
+            text(names[i]),
+            num(at(histogram.baseline, i)),
+            f"{base[i]:.1%}",
+            num(at(histogram.current, i)),
+            f"{cur[i]:.1%}",
+        ]
         for i in range(k)
     ]
     chart = svg.figure(W, H, f"{signal}: baseline against current", desc, body)
     return (
-        f"<figure>{chart}{caption(finding, f'<strong>{text(signal)}</strong>: dashed outline baseline, filled current')}"
-        f"<details><summary>Counts per bin</summary>{table(['bin', 'baseline', 'share', 'current', 'share'], rows)}</details></figure>"
+        f"<figure>{chart}{caption(finding, f'<strong>{text(signal)}</strong>: {LEGEND}')}"
+        f"<details><summary>Counts per bin</summary>{table(HISTOGRAM_COLUMNS, rows)}</details></figure>"
     )
 
 
@@ -248,10 +297,15 @@ def alerts_figure(finding: Finding, timeline: AlertTimeline) -> str:
                 cls = LANES[lane][1]
                 px = min(max(x(moment.timestamp()), LEFT + 20), WIDE - RIGHT)
                 body.append(svg.marker(SHAPE[cls], px, 22 + lane * 28, cls))
-        body += [svg.label(LEFT + 20, height - 8, short_time(timeline.start)), svg.label(WIDE - RIGHT, height - 8, short_time(timeline.end), anchor="end")]
+        body += [
+            svg.label(LEFT + 20, height - 8, short_time(timeline.start)),
+            svg.label(WIDE - RIGHT, height - 8, short_time(timeline.end), anchor="end"),
+        ]
     rows = [[text(e.at), text(e.severity), f"<code>{text(e.id)}</code>", text(e.title)] for e in timeline.events]
     chart = svg.figure(WIDE, height, "Alerts over time by severity", summary, body, cls="chart wide") if body else ""
-    listed = table(["raised at", "severity", "id", "title"], rows, wide=(3,)) if rows else "<p>No alert in the window.</p>"
+    listed = (
+        table(["raised at", "severity", "id", "title"], rows, wide=(3,)) if rows else "<p>No alert in the window.</p>"
+    )
     return f"<figure>{chart}{caption(finding, text(summary))}{listed}</figure>"
 
 
@@ -271,7 +325,8 @@ def freshness_figure(finding: Finding, fresh: Freshness) -> str:
     """Window end times as ages before ``as_of`` (on the right), against the warning and error limits."""
     as_of = parse_timestamp(fresh.as_of)
     known = ages(as_of, fresh.ends) if as_of is not None else [(end, None) for end in fresh.ends]
-    limits = f"warning when the newest is older than {num(fresh.warn_age_hours)} h, error older than {num(fresh.max_age_hours)} h"
+    warn, limit = fresh.warn_age_hours, fresh.max_age_hours
+    limits = f"warning when the newest is older than {num(warn)} h, error older than {num(limit)} h"
     body: list[str] = []
     height = 90
     valid = [a for _, a in known if a is not None]
@@ -280,29 +335,49 @@ def freshness_figure(finding: Finding, fresh: Freshness) -> str:
         x = svg.scale(0, hi, WIDE - RIGHT, LEFT)
         mid = 38
         body.append(svg.rect(LEFT, 12, x(fresh.max_age_hours) - LEFT, 50, "errband"))
-        body.append(svg.rect(x(fresh.max_age_hours), 12, x(fresh.warn_age_hours) - x(fresh.max_age_hours), 50, "warnband"))
+        body.append(
+            svg.rect(x(fresh.max_age_hours), 12, x(fresh.warn_age_hours) - x(fresh.max_age_hours), 50, "warnband")
+        )
         body.append(svg.label(LEFT + 3, 24, f"error > {num(fresh.max_age_hours)} h", "band"))
-        body.append(svg.label(x(fresh.warn_age_hours) - 3, 24, f"warning > {num(fresh.warn_age_hours)} h", "band", "end"))
+        body.append(
+            svg.label(x(fresh.warn_age_hours) - 3, 24, f"warning > {num(fresh.warn_age_hours)} h", "band", anchor="end")
+        )
         body.append(svg.line(LEFT, 62, WIDE - RIGHT, 62, "axis"))
         newest = min(valid)
         for _, age in known:
             if age is not None:
                 px = min(max(x(max(age, 0.0)), LEFT), WIDE - RIGHT)
                 status = age_status(age, fresh.warn_age_hours, fresh.max_age_hours)
-                body.append(svg.marker(SHAPE[status], px, mid, status) if age == newest else svg.marker("circle", px, mid, "pt", 2.5))
-        body += [svg.label(LEFT, height - 8, f"{num(hi)} h before"), svg.label(WIDE - RIGHT, height - 8, f"{short_time(fresh.as_of)} (as of)", anchor="end")]
+                body.append(
+                    svg.marker(SHAPE[status], px, mid, status)
+                    if age == newest
+                    else svg.marker("circle", px, mid, "pt", 2.5)
+                )
+        body += [
+            svg.label(LEFT, height - 8, f"{num(hi)} h before"),
+            svg.label(WIDE - RIGHT, height - 8, f"{short_time(fresh.as_of)} (as of)", anchor="end"),
+        ]
     if valid:
         newest = min(valid)
-        said = f"newest window ended {num(newest)} h before {fresh.as_of} ({age_status(newest, fresh.warn_age_hours, fresh.max_age_hours)}); {limits}"
+        said = f"newest window ended {num(newest)} h before {fresh.as_of} ({age_status(newest, warn, limit)}); {limits}"
     else:
         said = f"no window end could be placed against {fresh.as_of}; {limits}"
     desc = f"{len(fresh.ends)} window end(s); {said}"
     rows = [
-        [text(end), "-" if age is None else num(age), "-" if age is None else age_status(age, fresh.warn_age_hours, fresh.max_age_hours)]
+        [
+            text(end),
+            "-" if age is None else num(age),
+            "-" if age is None else age_status(age, fresh.warn_age_hours, fresh.max_age_hours),
+        ]
         for end, age in known
     ]
-    chart = svg.figure(WIDE, height, "Window end times against the freshness limits", desc, body, cls="chart wide") if body else ""
-    listed = f"<details><summary>Window ends ({len(rows)})</summary>{table(['window end', 'hours before as of', 'if newest'], rows)}</details>"
+    chart = (
+        svg.figure(WIDE, height, "Window end times against the freshness limits", desc, body, cls="chart wide")
+        if body
+        else ""
+    )
+    columns = ("window end", "hours before as of", "if newest")
+    listed = f"<details><summary>Window ends ({len(rows)})</summary>{table(columns, rows)}</details>"
     return f"<figure>{chart}{caption(finding, text(said))}{listed}</figure>"
 
 
@@ -319,7 +394,9 @@ def metrics_figure(finding: Finding, metrics: Metrics) -> str:
         status = "ok" if p.met else "error"
         value = "not logged" if p.value is None else num(p.value)
         said.append(f"{p.name} = {value}, needs {p.condition}: {'met' if p.met else 'not met'}")
-        body.append(svg.label(2, base_y + 2, f"{p.name[:48]}: {value} ({p.condition}, {'met' if p.met else 'NOT met'})"))
+        body.append(
+            svg.label(2, base_y + 2, f"{p.name[:48]}: {value} ({p.condition}, {'met' if p.met else 'NOT met'})")
+        )
         points = [v for v in (p.value, limit) if v is not None]
         lo, hi = min([0.0, *points]), max([*points, 1e-9])
         hi += (hi - lo) * 0.15
@@ -330,9 +407,19 @@ def metrics_figure(finding: Finding, metrics: Metrics) -> str:
         if p.value is not None:
             body.append(svg.marker("circle" if p.met else "square", x(p.value), base_y + 16, status))
     rows = [
-        [text(p.name), "not logged" if p.value is None else num(p.value), text(p.condition), "met" if p.met else "NOT met"]
+        [
+            text(p.name),
+            "not logged" if p.value is None else num(p.value),
+            text(p.condition),
+            "met" if p.met else "NOT met",
+        ]
         for p in metrics.points
     ]
     desc = "; ".join(said) or "no metric threshold configured"
-    chart = svg.figure(WIDE, height, "Run metrics against their thresholds", desc, body, cls="chart wide") if metrics.points else ""
-    return f"<figure>{chart}{caption(finding, 'value (circle: met, square: not met) against the dashed threshold')}{table(['metric', 'value', 'condition', 'verdict'], rows, wide=(0,))}</figure>"
+    chart = (
+        svg.figure(WIDE, height, "Run metrics against their thresholds", desc, body, cls="chart wide")
+        if metrics.points
+        else ""
+    )
+    said_how = caption(finding, "value (circle: met, square: not met) against the dashed threshold")
+    return f"<figure>{chart}{said_how}{table(('metric', 'value', 'condition', 'verdict'), rows, wide=(0,))}</figure>"

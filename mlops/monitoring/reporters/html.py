@@ -41,7 +41,8 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;mar
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;min-width:0}
 .sev{display:inline-block;min-width:4.6em;font-weight:700;font-size:.8rem;text-transform:uppercase}
 .sev.ok{color:var(--ok)}.sev.info{color:var(--info)}.sev.warning{color:var(--warning)}.sev.error{color:var(--error)}
-.sev.warning::before{content:"\\25B2 "}.sev.error::before{content:"\\25A0 "}.sev.ok::before,.sev.info::before{content:"\\25CF "}
+.sev.warning::before{content:"\\25B2 "}.sev.error::before{content:"\\25A0 "}
+.sev.ok::before,.sev.info::before{content:"\\25CF "}
 ul.findings{list-style:none;padding:0;margin:0}
 ul.findings li{border-left:4px solid var(--line);padding:.3rem .6rem;margin:.3rem 0;background:var(--card)}
 ul.findings li.error{border-color:var(--error)}ul.findings li.warning{border-color:var(--warning)}
@@ -100,7 +101,9 @@ def verdict(report: Report, status: str) -> str:
     }.get(code, code.name.lower())
     facts: list[tuple[str, str]] = []
     if report.model:
-        facts.append(("Model", f"<code>{text(report.model)}</code>" + (f" @{text(report.alias)}" if report.alias else "")))
+        facts.append(
+            ("Model", f"<code>{text(report.model)}</code>" + (f" @{text(report.alias)}" if report.alias else ""))
+        )
     if version := served_version(report):
         facts.append(("Version", text(version)))
     if report.links:
@@ -109,7 +112,9 @@ def verdict(report: Report, status: str) -> str:
     facts.append(("Judged", f"{text(report.as_of)} ({when})"))
     for name, (value, source) in zip(("Config", "Workspace"), report.inputs, strict=True):
         facts.append((name, f"<code>{text(value)}</code>" + (f" ({text(source)})" if source else "")))
-    counts = ", ".join(f"{report.count(s)} {s.label}" for s in (Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.OK))
+    counts = ", ".join(
+        f"{report.count(s)} {s.label}" for s in (Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.OK)
+    )
     facts.append(("Findings", f"{len(report.findings)}: {counts}"))
     rows = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)
     return (
@@ -158,7 +163,7 @@ def finding_list(found: Iterable[Finding]) -> str:
         subject = f' <span class="subject">{text(f.subject)}</span>' if f.subject else ""
         items.append(
             f'<li class="finding {label}"><span class="sev {label}">{label}</span> <code>{text(f.check)}</code> '
-            f"<strong>{text(f.title)}</strong>{subject}<p class=\"msg\">{text(f.message)}</p></li>"
+            f'<strong>{text(f.title)}</strong>{subject}<p class="msg">{text(f.message)}</p></li>'
         )
     return f'<ul class="findings">{"".join(items)}</ul>'
 

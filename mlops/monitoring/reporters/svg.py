@@ -8,6 +8,7 @@ become links. Numbers are written compactly: a 1,000-window page must stay under
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
@@ -49,7 +50,7 @@ def href(url: str) -> str | None:
 
 def num(value: float) -> str:
     """A number for people: three significant digits, no exponent for ordinary magnitudes."""
-    if value != value:  # NaN
+    if math.isnan(value):
         return "NaN"
     if value == 0 or 1e-3 <= abs(value) < 1e5:
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
@@ -70,7 +71,7 @@ def scale(lo: float, hi: float, start: float, end: float) -> Callable[[float], f
     return lambda v: start + (v - lo) * factor
 
 
-def figure(width: int, height: int, title: str, desc: str, body: Sequence[str], cls: str = "chart") -> str:
+def figure(width: int, height: int, title: str, desc: str, body: Sequence[str], *, cls: str = "chart") -> str:
     """An ``<svg role="img">`` whose ``<title>`` and ``<desc>`` say what it shows, scaled to its box."""
     return (
         f'<svg role="img" class="{cls}" viewBox="0 0 {width} {height}" preserveAspectRatio="xMidYMid meet">'
@@ -86,7 +87,7 @@ def line(x1: float, y1: float, x2: float, y2: float, cls: str) -> str:
     return f'<line class="{cls}" x1="{coord(x1)}" y1="{coord(y1)}" x2="{coord(x2)}" y2="{coord(y2)}"/>'
 
 
-def label(x: float, y: float, value: str, cls: str = "lbl", anchor: str = "start") -> str:
+def label(x: float, y: float, value: str, cls: str = "lbl", *, anchor: str = "start") -> str:
     """SVG text; ``value`` is escaped here."""
     return f'<text class="{cls}" x="{coord(x)}" y="{coord(y)}" text-anchor="{anchor}">{text(value)}</text>'
 
