@@ -20,6 +20,7 @@ from mlops.monitoring.reporters.html import render
 from tests.conftest import NoxMonitor, json_from
 from tests.monitoring import html_reports
 
+pytestmark = [pytest.mark.slow]  # a browser starts: a few seconds per page
 SIZES = ((1280, 800), (390, 844))
 OPEN_ALL = "document.querySelectorAll('details').forEach(d => { d.open = true })"
 
@@ -119,6 +120,7 @@ def report_counts(name: str, visit: Visit) -> None:
     assert visit.errors == [], visit.errors
 
 
+@pytest.mark.nox
 def test_the_example_page_in_a_browser(browser: Any, nox_monitor: NoxMonitor, tmp_path: Path) -> None:
     """The page the README's entry point writes: ``--example --html PAGE``."""
     page_file = tmp_path / "example.html"

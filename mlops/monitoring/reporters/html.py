@@ -108,7 +108,7 @@ def verdict(report: Report, status: str) -> str:
         facts.append(("Version", text(version)))
     if report.links:
         facts.append(("MLflow", " · ".join(link_html(link.label, link.url) for link in report.links)))
-    when = "now" if report.as_of_is_now else "as of (pinned)"
+    when = "now" if report.as_of_is_now else "pinned: as_of"
     facts.append(("Judged", f"{text(report.as_of)} ({when})"))
     for name, (value, source) in zip(("Config", "Workspace"), report.inputs, strict=True):
         facts.append((name, f"<code>{text(value)}</code>" + (f" ({text(source)})" if source else "")))
