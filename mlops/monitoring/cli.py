@@ -53,6 +53,14 @@ def emit(
             write_atomic(config.output, text)
         except OSError as exc:
             return fail(ExitCode.USAGE, f"{config.output}: cannot write the report ({exc.strerror})")
+    if config.html is not None:  # after the report, before the side channels: they never claim an unwritten page
+        from mlops.core.atomic import write_atomic
+        from mlops.monitoring.reporters.html import Html  # only a run with --html pays for the page
+
+        try:
+            write_atomic(config.html, clean(Html().render(report)))
+        except OSError as exc:
+            return fail(ExitCode.USAGE, f"{config.html}: cannot write the HTML page ({exc.strerror})")
     try:  # after the report, so a step's outputs never claim a run that failed to write
         sys.stdout.write(clean(reporter.publish(report, env=env, clean=clean, logged=config.output is None)))
     except PublishError as exc:

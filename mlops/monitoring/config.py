@@ -20,7 +20,7 @@ from mlops.monitoring.reporters import FORMATS
 
 DEFAULTS_FILE = Path(__file__).with_name("default.yaml")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "example" / "monitor.yaml"
-PATH_KEYS = ("output", "mlflow.server_cert_path", "mlflow.client_cert_path")
+PATH_KEYS = ("output", "html", "mlflow.server_cert_path", "mlflow.client_cert_path")
 CHOICES = {
     "fail_on": ("warning", "error"),
     "format": FORMATS,
@@ -116,6 +116,8 @@ class Config:
     storage: StorageConfig
     source: str
     """Where the configuration came from, for the report: a file name, or "defaults"."""
+    html: Path | None = None
+    """Where ``--html`` writes the page, besides the report itself."""
 
 
 def _as_of(key: str, value: Any, where: str, base: Path) -> str | None:
@@ -235,6 +237,7 @@ def _build(tree: dict[str, Any], *, source: str) -> Config:
         fail_on=tree["fail_on"],
         format=tree["format"],
         output=Path(tree["output"]) if tree["output"] else None,
+        html=Path(tree["html"]) if tree["html"] else None,
         select=tuple(tree["select"]),
         ignore=tuple(tree["ignore"]),
         files=FilesConfig(**tree["files"]),

@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", dest="as_of", metavar="TIME", help="judge as of this RFC 3339 time instead of now")
     p.add_argument("--format", choices=FORMATS, help="report format (default: auto)")
     p.add_argument("--output", metavar="FILE", help="write the report to this file, atomically")
+    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with charts, atomically")
     p.add_argument(
         "--windows", dest="drift.windows", type=int, metavar="N", help="judge the newest N windows for drift (0 = all)"
     )
@@ -111,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     overrides = parse_sets(args.set)
-    for key in ("workspace", "as_of", "format", "output", "fail_on"):
+    for key in ("workspace", "as_of", "format", "output", "html", "fail_on"):
         if (value := getattr(args, key)) is not None:
             overrides[key] = value
     for key in ("select", "ignore"):  # `--select MON1,MON2` means what `select: MON1,MON2` means

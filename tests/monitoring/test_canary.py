@@ -1,5 +1,5 @@
 """One canary, every reporter, every failure path: no byte of a secret reaches stdout, stderr, the
-``--output`` file, or GitHub's step summary and outputs.
+``--output`` file, the ``--html`` page, or GitHub's step summary and outputs.
 
 What counts as a secret: ``MLFLOW_TRACKING_PASSWORD``, ``MLFLOW_TRACKING_TOKEN``, the password inside
 any tracking URI (environment, command line or config file), the Basic/Bearer header built from
@@ -214,20 +214,23 @@ def test_no_secret_reaches_any_output(
     setup = Setup(tmp_path, workspace, cwd, {}, echo_server, lazy_real_server, lazy_s3)
     args = SCENARIOS[scenario](setup)
     summary, outputs, report = tmp_path / "summary.md", tmp_path / "outputs.txt", tmp_path / "report.out"
+    page = tmp_path / "page.html"
     env = setup.env | {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
     if reporter == "github":
         env["GITHUB_ACTIONS"] = "true"
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     to_stdout = run_monitor(*args, "--format", reporter)
-    to_file = run_monitor(*args, "--format", reporter, "--output", report)
+    to_file = run_monitor(*args, "--format", reporter, "--output", report, "--html", page)
     assert to_stdout.code in (0, 1, 2) and to_file.code == to_stdout.code, to_stdout.err
     assert "Traceback" not in to_stdout.text + to_file.text
     written = {"stdout": to_stdout.out + to_file.out, "stderr": to_stdout.err + to_file.err}
-    for path in (report, summary, outputs):
+    for path in (report, summary, outputs, page):
         written[path.name] = path.read_text(encoding="utf-8") if path.exists() else ""
     if reporter == "github" and to_stdout.code != 2:
         assert written["summary.md"] and written["outputs.txt"], "the GitHub files were not written"
+    if to_file.code != 2:
+        assert written["page.html"], "the HTML page was not written"
     masks = {f"::add-mask::{escape_data(secret)}" for secret in (CANARY, NASTY)}
     for where, raw in written.items():
         text = "\n".join(line for line in raw.splitlines() if line not in masks)
