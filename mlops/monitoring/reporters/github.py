@@ -236,14 +236,15 @@ def mermaid_chart(finding: Finding) -> list[str]:
     if len(points) < 2:
         return []
     band = next((b for b in trend.bands if b.statistic == name), None)
-    limits = [(label, t) for label, t in (("warning", band.warning), ("error", band.error)) if band and t is not None]
+    thresholds = (("warning", band.warning), ("error", band.error)) if band else ()
+    limits = [(label, t) for label, t in thresholds if t is not None]
     labels = ", ".join(f'"{CHART_TEXT.sub("", w)[5:16].replace("T", " ") or i}"' for i, (w, _) in enumerate(points))
     title, stat = CHART_TEXT.sub("", finding.subject)[:60], CHART_TEXT.sub("", name)[:30]
     lines = ["```mermaid", "xychart-beta", f'  title "{title}: {stat} per window"', f"  x-axis [{labels}]"]
     lines += [f'  y-axis "{stat}"', f"  line [{', '.join(_number(v) for _, v in points)}]"]
     lines += [f"  line [{', '.join([_number(t)] * len(points))}]" for _, t in limits]
     said = ", ".join(f"{label} at {t:.3g}" for label, t in limits)
-    caption = f"{_cell(finding.subject)}: {stat} per window, oldest to newest" + (f"; flat lines: {said}" if said else "")
+    caption = f"{title}: {stat} per window, oldest to newest" + (f"; flat lines: {said}" if said else "")
     return [*lines, "```", "", f"*{caption}.*"]
 
 
