@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,7 @@ def test_a_finding_on_a_checkout_file_links_to_it_in_the_commit() -> None:
     for missing in GITHUB:
         assert "/blob/" not in github.summary(report, {k: v for k, v in GITHUB.items() if k != missing})
     assert "/blob/" not in github.summary(report, GITHUB | {"GITHUB_SERVER_URL": "javascript:alert(1)//"})
-    assert "/blob/" not in github.summary(make(report.findings, workspace="s3://bucket/ws"), GITHUB)
+    assert "/blob/" not in github.summary(make(list(report.findings), workspace="s3://bucket/ws"), GITHUB)
 
 
 def test_the_artifacts_link_only_when_the_workflow_wrote_a_page() -> None:
@@ -158,7 +159,9 @@ def test_the_artifacts_link_only_when_the_workflow_wrote_a_page() -> None:
     assert "#artifacts" not in github.summary(report, env | {"MLOPS_HTML_REPORT": "p.html", "GITHUB_RUN_ID": "1)x"})
 
 
-def drifting(psi: tuple[float | None, ...], severity: Severity = Severity.WARNING, signal: str = "brightness") -> Finding:
+def drifting(
+    psi: tuple[float | None, ...], severity: Severity = Severity.WARNING, signal: str = "brightness"
+) -> Finding:
     windows = tuple(f"2026-11-{d:02d}T12:00:00Z" for d in range(1, len(psi) + 1))
     trend = Trend(
         windows=windows,
@@ -205,7 +208,7 @@ def test_a_chart_cannot_be_broken_out_of_by_hostile_names() -> None:
     trend = finding.series
     assert isinstance(trend, Trend)
     trend = Trend(windows=(hostile, hostile), statistics=((hostile, (1e-7, 0.3)),), bands=trend.bands)
-    summary = github.summary(make([Finding(**{**finding.__dict__, "subject": hostile, "series": trend})]))
+    summary = github.summary(make([replace(finding, subject=hostile, series=trend)]))
     chart = summary.split("```mermaid\n", 1)[1].split("```", 1)[0]
     assert "<img" not in summary and chart.count("\n") == 5  # xychart-beta, title, x-axis, y-axis, one line
     assert all(line.count('"') % 2 == 0 and "`" not in line for line in chart.splitlines())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_on_a_terminal_a_drifting_signal_is_followed_by_its_trend() -> None:
 
 
 def test_without_the_terminal_flag_the_report_is_unchanged() -> None:
-    bare = Report(**{**REPORT.__dict__, "findings": tuple(Finding(**{**f.__dict__, "series": None}) for f in REPORT.findings)})
+    bare = replace(REPORT, findings=tuple(replace(f, series=None) for f in REPORT.findings))
     assert text.render(REPORT) == text.render(bare)
     assert not any(c in text.render(REPORT) for c in BARS)
 
