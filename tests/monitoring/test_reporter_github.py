@@ -216,8 +216,10 @@ def test_a_chart_cannot_be_broken_out_of_by_hostile_names() -> None:
     assert "line [0.0000001, 0.3]" not in chart and "line [0, 0.3]" in chart  # no exponent Mermaid cannot read
 
 
-def test_summary_stays_under_githubs_limit() -> None:
-    findings = [f("MON102", Severity.ERROR, "x" * 5000, f"windows/{i}.json") for i in range(400)]
+@pytest.mark.parametrize("char", ["x", "é", "😀"])
+def test_summary_stays_under_githubs_limit(char: str) -> None:
+    """The limit is on bytes: a message of multi-byte characters must not slip past it."""
+    findings = [f("MON102", Severity.ERROR, char * 5000, f"windows/{i}.json") for i in range(400)]
     summary = github.summary(make(findings))
     assert len(summary.encode()) < 1024 * 1024
     assert "more finding(s) cut" in summary

@@ -120,16 +120,17 @@ def artifacts_url(env: Mapping[str, str]) -> str | None:
 
 
 class _Room:
-    """What is left of the summary's size budget, in characters."""
+    """What is left of the summary's size budget, in UTF-8 bytes (GitHub's limit is on bytes)."""
 
     def __init__(self, left: int) -> None:
         self.left = left
 
     def take(self, line: str) -> bool:
-        if len(line) + 1 > self.left:
+        size = _size([line])
+        if size > self.left:
             self.left = 0
             return False
-        self.left -= len(line) + 1
+        self.left -= size
         return True
 
 
@@ -191,7 +192,7 @@ def summary(report: Report, env: Mapping[str, str] | None = None) -> str:
 
 
 def _size(lines: list[str]) -> int:
-    return sum(len(line) + 1 for line in lines)
+    return sum(len(line.encode()) + 1 for line in lines)
 
 
 def drift_section(report: Report) -> list[str]:
