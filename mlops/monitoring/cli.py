@@ -41,7 +41,7 @@ def emit(
     fail: Callable[[ExitCode, str], int],
 ) -> int:
     """Write the report where the config says, then the format's side channels; returns the exit code."""
-    reporter = resolve(config.format, env)
+    reporter = resolve(config.format, env, terminal=config.output is None and utf8_terminal())
     text = clean(reporter.render(report))
     sys.stdout.write(reporter.preamble(env, derived))
     if config.output is None:
@@ -66,6 +66,15 @@ def emit(
     except PublishError as exc:
         return fail(ExitCode.USAGE, str(exc))
     return int(report.exit_code)
+
+
+def utf8_terminal() -> bool:
+    """Whether stdout is a terminal that shows UTF-8: only then may the text report draw sparklines."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    try:
+        return encoding == "utf8" and sys.stdout.isatty()
+    except (OSError, ValueError):  # a closed or odd stdout is no terminal
+        return False
 
 
 def beat(heartbeat: Heartbeat, code: int, body: str, *, github: bool, clean: Callable[[str], str]) -> None:

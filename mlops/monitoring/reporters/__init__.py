@@ -19,8 +19,14 @@ FORMATS = ("auto", *REPORTERS)
 __all__ = ["FORMATS", "REPORTERS", "PublishError", "Reporter", "resolve"]
 
 
-def resolve(name: str, env: Mapping[str, str]) -> Reporter:
-    """``auto`` is the GitHub format inside GitHub Actions (as yamllint does), text elsewhere."""
+def resolve(name: str, env: Mapping[str, str], *, terminal: bool = False) -> Reporter:
+    """``auto`` is the GitHub format inside GitHub Actions (as yamllint does), text elsewhere.
+
+    ``terminal``: the report goes to a UTF-8 terminal (the CLI decides; a reporter never looks at
+    the process), so the text format may draw sparklines.
+    """
     if name == "auto":
         name = "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
+    if name == "text" and terminal:
+        return Text(trends=True)
     return REPORTERS[name]

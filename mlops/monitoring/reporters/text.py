@@ -1,11 +1,16 @@
-"""The human report: one line per finding in check-ID order, then the verdict."""
+"""The human report: one line per finding in check-ID order, then the verdict.
+
+With ``trends`` (the CLI sets it only when stdout is a UTF-8 terminal) a drifting signal's line is
+followed by its trend as a sparkline; pipes, files and CI logs get the plain lines, byte for byte.
+"""
 
 from __future__ import annotations
 
 import re
 
 from mlops.monitoring.reporters.base import Reporter
-from mlops.monitoring.results import ExitCode, Report, Severity
+from mlops.monitoring.reporters.spark import trend_line
+from mlops.monitoring.results import ExitCode, Finding, Report, Severity, Trend
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -14,12 +19,14 @@ COUNTED = ((Severity.ERROR, "error(s)"), (Severity.WARNING, "warning(s)"), (Seve
 LABELS = {Severity.OK: "ok", Severity.INFO: "info", Severity.WARNING: "WARN", Severity.ERROR: "ERROR"}
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, trends: bool = False) -> str:
     when = "now" if report.as_of_is_now else "as of"
     lines = [f"mlops monitor: {report.workspace} ({when} {report.as_of})", *inputs(report), ""]
     width = max((len(f.title) for f in report.findings), default=0)
     for f in report.findings:
         lines.append(f"  {LABELS[f.severity]:<5} {f.check}  {f.title:<{width}}  {printable(f.message)}")
+        if trends and (trend := drifting_trend(f)):
+            lines.append(f"  {'':<5} {'':<{len(f.check)}}  {'':<{width}}  trend {printable(trend)}")
     lines += detail_table(report)
     checks = len({f.check for f in report.findings})
     verdict = "healthy" if report.exit_code is ExitCode.OK else f"FAILED (fail-on: {report.fail_on.label})"
@@ -27,6 +34,13 @@ def render(report: Report) -> str:
     counts = ", ".join(f"{report.count(s)} {name}" for s, name in COUNTED)
     lines += ["", f"{checks} checks, {len(report.findings)} findings: {counts} -> {verdict}"]
     return "\n".join(lines) + "\n"
+
+
+def drifting_trend(finding: Finding) -> str:
+    """The trend line of a drifting signal (warning or error with per-window statistics), else ""."""
+    if finding.severity < Severity.WARNING or not isinstance(finding.series, Trend):
+        return ""
+    return trend_line(finding.series)
 
 
 def inputs(report: Report) -> list[str]:
@@ -57,5 +71,8 @@ def detail_table(report: Report) -> list[str]:
 class Text(Reporter):
     name, description = "text", "aligned lines for a terminal"
 
+    def __init__(self, *, trends: bool = False) -> None:
+        self.trends = trends
+
     def render(self, report: Report) -> str:
-        return render(report)
+        return render(report, trends=self.trends)
