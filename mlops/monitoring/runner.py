@@ -116,17 +116,26 @@ def links(config: Config, inputs: Inputs) -> tuple[Link, ...]:
     return tuple(found)
 
 
+OWN_TEXT = frozenset({"windows", "ends", "as_of", "start", "end", "at", "severity", "statistics", "statistic"})
+"""Series fields whose text the monitor writes itself (times it formats, the contract's severities,
+statistic names): never a file's or a server's words, and scrubbing could only break their format."""
+
+
 def scrubbed(value: T, clean: Callable[[str], str]) -> T:
     """``value`` with every string inside it cleaned: a finding's series holds alert titles, class
     labels, metric names, each from a file or a server. Walks the dataclasses generically, so a
-    field added to a series type is scrubbed without anyone remembering to."""
+    field added to a series type is scrubbed unless it is named in :data:`OWN_TEXT`."""
     found: Any = value
     if isinstance(value, str):
         found = clean(value)
     elif isinstance(value, tuple):
         found = tuple(scrubbed(item, clean) for item in value)
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: scrubbed(getattr(value, f.name), clean) for f in dataclasses.fields(value) if f.init}
+        changes = {
+            f.name: scrubbed(getattr(value, f.name), clean)
+            for f in dataclasses.fields(value)
+            if f.init and f.name not in OWN_TEXT
+        }
         found = dataclasses.replace(value, **changes)
     return cast(T, found)
 
