@@ -145,7 +145,11 @@ def scrub_report(report: Report, clean: Callable[[str], str]) -> Report:
     workflow command (where the escaped form would no longer match the secret)."""
     findings = tuple(
         dataclasses.replace(
-            f, message=clean(f.message), subject=clean(f.subject), title=clean(f.title), series=scrubbed(f.series, clean)
+            f,
+            message=clean(f.message),
+            subject=clean(f.subject),
+            title=clean(f.title),
+            series=scrubbed(f.series, clean),
         )
         for f in report.findings
     )

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mlops.contract.reader import Document
 from mlops.contract.signals import HISTOGRAMS
 from mlops.monitoring import stats
-from mlops.monitoring.checks.base import stamp
+from mlops.monitoring.checks.base import utc_stamp
 from mlops.monitoring.config import DriftConfig
-from mlops.contract.reader import Document
 from mlops.monitoring.drift import WITH_KS, Drift, categories, measure
 from mlops.monitoring.results import Band, Histogram, Trend
 from mlops.monitoring.workspace import TREND_WINDOWS, Workspace, model_of
@@ -81,7 +81,7 @@ def trends(workspace: Workspace, baseline: Document, drift: Drift, config: Drift
     """A Trend for each signal judged: the windows read of the baseline's model, oldest first, each alone."""
     model, reference = model_of(baseline), baseline.data["signals"]
     read = [(end, doc) for end, doc in workspace.by_end[-TREND_WINDOWS:] if model_of(doc) == model]
-    ends = tuple(stamp(end) for end, _ in read)
+    ends = tuple(utc_stamp(end) for end, _ in read)
     per_window = [
         window(reference, doc.data.get("signals") or workspace.traced.get(doc.shown), config.min_images)
         for _, doc in read

@@ -140,7 +140,7 @@ def replace_with_folder(path: Path) -> Path:
     return path
 
 
-def plant_in_series(workspace: Path, secret: str) -> None:
+def plant_in_series(workspace: Path, secret: str) -> str:
     """The secret in what a finding's series repeats: a counted alert's id and title, a class name."""
     path = workspace / "alerts.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
@@ -152,6 +152,7 @@ def plant_in_series(workspace: Path, secret: str) -> None:
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["signals"]["classes"][f"class-{secret}"] = 5
     path.write_text(json.dumps(doc), encoding="utf-8")
+    return secret
 
 
 CLOSED = f"http://{USER}:{CANARY}@127.0.0.1:{free_port()}"

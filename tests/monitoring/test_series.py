@@ -229,7 +229,8 @@ def test_the_alert_timeline_keeps_the_newest_thousand(workspace: Path) -> None:
     (f,) = compute_check("MON201", config=example(workspace), now=NOW)
     assert isinstance(f.series, AlertTimeline) and "1440 alert(s)" in f.message
     assert len(f.series.events) == TIMELINE_ALERTS == 1000 and f.series.left_out == 440
-    assert f.series.events[-1].at == "2026-11-20T11:59:00Z" and f.series.events[0].at == "2026-11-20T03:40:00Z"  # 500 minutes, two each
+    assert f.series.events[-1].at == "2026-11-20T11:59:00Z"
+    assert f.series.events[0].at == "2026-11-20T03:40:00Z"  # 500 minutes, two alerts each
 
 
 def metrics(workspace: Path, thresholds: dict[str, str]) -> list[Finding]:
@@ -324,4 +325,3 @@ def test_the_schema_refuses_a_series_a_consumer_could_trip_on(example_runs: list
 def json_from_text(text: str) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(text)
     return doc
-

@@ -10,7 +10,7 @@ from typing import Any
 
 from mlops.contract.reader import Document
 from mlops.contract.timestamps import parse_timestamp
-from mlops.monitoring.checks.base import Result, check, error, ok, shifted, skipped, span, stamp, warning
+from mlops.monitoring.checks.base import Result, check, error, ok, shifted, skipped, span, utc_stamp, warning
 from mlops.monitoring.config import Config
 from mlops.monitoring.results import AlertEvent, AlertTimeline
 
@@ -50,10 +50,10 @@ def timeline(counted: list[tuple[datetime, dict[str, Any]]], since: datetime, un
     """The counted alerts, oldest first (ties keep the file's order), for a chart of the alert window."""
     shown = sorted(counted, key=lambda pair: pair[0])[-TIMELINE_ALERTS:]
     return AlertTimeline(
-        start=stamp(since),
-        end=stamp(until),
+        start=utc_stamp(since),
+        end=utc_stamp(until),
         events=tuple(
-            AlertEvent(at=stamp(t), severity=str(a["severity"]), id=str(a["id"]), title=str(a["title"]))
+            AlertEvent(at=utc_stamp(t), severity=str(a["severity"]), id=str(a["id"]), title=str(a["title"]))
             for t, a in shown
         ),
         left_out=len(counted) - len(shown),

@@ -107,7 +107,7 @@ def span(hours: float) -> str:
     return f"{hours:.1f} h" if abs(hours) < 48 else f"{hours / 24:.1f} days"
 
 
-def stamp(moment: datetime) -> str:
+def utc_stamp(moment: datetime) -> str:
     """A time for a finding's series: RFC 3339 in UTC with ``Z``, to the second unless it has a fraction."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from mlops.contract.reader import Document
 from mlops.contract.timestamps import parse_timestamp
-from mlops.monitoring.checks.base import Result, check, error, ok, span, stamp, warning
+from mlops.monitoring.checks.base import Result, check, error, ok, span, utc_stamp, warning
 from mlops.monitoring.config import Config
 from mlops.monitoring.results import Freshness, Severity
 from mlops.monitoring.workspace import TREND_WINDOWS, Workspace, model_of
@@ -106,8 +106,8 @@ def newest_window_fresh(
     """
     files = config.files
     series = Freshness(
-        ends=tuple(stamp(end) for end, _ in ended[-TREND_WINDOWS:]),
-        as_of=stamp(now),
+        ends=tuple(utc_stamp(end) for end, _ in ended[-TREND_WINDOWS:]),
+        as_of=utc_stamp(now),
         warn_age_hours=files.warn_age_hours,
         max_age_hours=files.max_age_hours,
     )
