@@ -9,7 +9,7 @@ how many (statistics in :mod:`mlops.monitoring.stats`). Below ``drift.min_images
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mlops.contract.reader import Document
@@ -59,6 +59,46 @@ def summed(windows: list[Any]) -> dict[str, Any]:
     return total
 
 
+def measure(key: str, reference: list[float], current: list[float]) -> tuple[tuple[str, float], ...]:
+    """A histogram signal's statistics on counts over the same edges, named as in ``details``;
+    ValueError when no statistic can use them. The verdict and each window of the trend call this."""
+    psi, js = stats.psi(reference, current), stats.js_distance(reference, current)
+    if key not in WITH_KS:
+        return (("psi", psi), ("js", js))
+    d, p = stats.ks_binned(reference, current)
+    return (("psi", psi), ("js", js), ("ks_d", d), ("ks_p", p))
+
+
+@dataclass(frozen=True)
+class Categorical:
+    signal: str
+    labels: tuple[str, ...]
+    reference: list[float]
+    current: list[float]
+
+
+EMPTY_LABELS = ("empty", "with detections")
+"""The two cells of ``empty_images``, as the trend's histogram names them."""
+
+
+def categories(baseline: Mapping[str, Any], current: Mapping[str, Any]) -> Iterator[Categorical]:
+    """The two categorical signals as aligned count vectors: classes over the names either side has,
+    empty images against images with a detection."""
+    names = sorted(set(baseline["classes"]) | set(current["classes"]))
+    yield Categorical(
+        "classes",
+        tuple(names),
+        [baseline["classes"].get(n, 0) for n in names],
+        [current["classes"].get(n, 0) for n in names],
+    )
+    yield Categorical(
+        "empty_images",
+        EMPTY_LABELS,
+        [baseline["empty_images"], baseline["images"] - baseline["empty_images"]],
+        [current["empty_images"], current["images"] - current["empty_images"]],
+    )
+
+
 def judge(baseline: Mapping[str, Any], current: Mapping[str, Any], cfg: DriftConfig) -> Iterator[Verdict]:
     """Each signal's statistics against the baseline's, and the severity the thresholds give them."""
     for key in HISTOGRAMS:
@@ -69,36 +109,27 @@ def judge(baseline: Mapping[str, Any], current: Mapping[str, Any], cfg: DriftCon
             yield Verdict(key, Severity.ERROR, "bin edges differ from the baseline's: the two cannot be compared")
             continue
         try:
-            value = stats.psi(ref["counts"], cur["counts"])
-            js = stats.js_distance(ref["counts"], cur["counts"])
-            d, p = stats.ks_binned(ref["counts"], cur["counts"]) if key in WITH_KS else (0.0, 1.0)
+            details = measure(key, ref["counts"], cur["counts"])
         except ValueError as exc:
             yield Verdict(key, Severity.INFO, f"not judged: {exc}")
             continue
+        named = dict(details)
+        value, js, d, p = named["psi"], named["js"], named.get("ks_d", 0.0), named.get("ks_p", 1.0)
         text = f"PSI {value:.3f}, JS {js:.3f}" + (f", KS D {d:.3f} p {p:.3g}" if key in WITH_KS else "")
-        details = (("psi", value), ("js", js)) + ((("ks_d", d), ("ks_p", p)) if key in WITH_KS else ())
         severity = Severity.OK
         if value >= cfg.psi_error:
             severity = Severity.ERROR
         elif value >= cfg.psi_warning or p < cfg.p_value:
             severity = Severity.WARNING
         yield Verdict(key, severity, text, details)
-    names = sorted(set(baseline["classes"]) | set(current["classes"]))
-    for key, ref, cur in (
-        ("classes", [baseline["classes"].get(n, 0) for n in names], [current["classes"].get(n, 0) for n in names]),
-        (
-            "empty_images",
-            [baseline["empty_images"], baseline["images"] - baseline["empty_images"]],
-            [current["empty_images"], current["images"] - current["empty_images"]],
-        ),
-    ):
+    for cat in categories(baseline, current):
         try:
-            chi, p = stats.chi_square(ref, cur)
+            chi, p = stats.chi_square(cat.reference, cat.current)
         except ValueError as exc:
-            yield Verdict(key, Severity.INFO, f"not judged: {exc}")
+            yield Verdict(cat.signal, Severity.INFO, f"not judged: {exc}")
             continue
         severity = Severity.WARNING if p < cfg.p_value else Severity.OK
-        yield Verdict(key, severity, f"chi-square {chi:.2f}, p {p:.3g}", (("chi2", chi), ("chi2_p", p)))
+        yield Verdict(cat.signal, severity, f"chi-square {chi:.2f}, p {p:.3g}", (("chi2", chi), ("chi2_p", p)))
 
 
 @dataclass(frozen=True)
@@ -108,6 +139,8 @@ class Drift:
     verdicts: tuple[Verdict, ...]
     span: str
     """What was judged: how many windows, ending when, how many images, what was left out."""
+    current: Mapping[str, Any] = field(default_factory=dict)
+    """The judged windows' signals, summed: the trend's histogram beside the baseline's."""
 
 
 def compute(workspace: Workspace, baseline: Document, config: DriftConfig) -> Drift | Unavailable:
@@ -133,4 +166,4 @@ def compute(workspace: Workspace, baseline: Document, config: DriftConfig) -> Dr
         span += f"; {left_out} window(s) of {why} left out"
     if current["images"] < config.min_images:
         return Unavailable(f"too small to judge: {span} (drift.min_images = {config.min_images})")
-    return Drift(tuple(judge(baseline.data["signals"], current, config)), span)
+    return Drift(tuple(judge(baseline.data["signals"], current, config)), span, current)

@@ -100,11 +100,14 @@ class AlertTimeline:
     start: str
     end: str
     events: tuple[AlertEvent, ...] = ()
+    left_out: int = 0
+    """Counted alerts older than the newest 1,000 listed (``TIMELINE_ALERTS``): the message has the full tally."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Freshness:
-    """MON101: the end times of the windows read, oldest first, against the freshness limits at ``as_of``."""
+    """MON105: the end times of the windows read (the newest 1,000), oldest first, against the freshness
+    limits at ``as_of``."""
 
     kind: ClassVar[str] = "freshness"
     ends: tuple[str, ...]

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 from mlops.core.config import ConfigError
@@ -21,6 +22,8 @@ from mlops.monitoring.checks.inputs import Inputs
 from mlops.monitoring.config import Config, MlflowConfig
 from mlops.monitoring.mlflow.base import State
 from mlops.monitoring.results import ExitCode, Link, Report, Severity
+
+T = TypeVar("T")
 
 
 def evaluate(
@@ -113,11 +116,41 @@ def links(config: Config, inputs: Inputs) -> tuple[Link, ...]:
     return tuple(found)
 
 
+OWN_TEXT = frozenset({"windows", "ends", "as_of", "start", "end", "at", "severity", "statistics", "statistic"})
+"""Series fields whose text the monitor writes itself (times it formats, the contract's severities,
+statistic names): never a file's or a server's words, and scrubbing could only break their format."""
+
+
+def scrubbed(value: T, clean: Callable[[str], str]) -> T:
+    """``value`` with every string inside it cleaned: a finding's series holds alert titles, class
+    labels, metric names, each from a file or a server. Walks the dataclasses generically, so a
+    field added to a series type is scrubbed unless it is named in :data:`OWN_TEXT`."""
+    found: Any = value
+    if isinstance(value, str):
+        found = clean(value)
+    elif isinstance(value, tuple):
+        found = tuple(scrubbed(item, clean) for item in value)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: scrubbed(getattr(value, f.name), clean)
+            for f in dataclasses.fields(value)
+            if f.init and f.name not in OWN_TEXT
+        }
+        found = dataclasses.replace(value, **changes)
+    return cast(T, found)
+
+
 def scrub_report(report: Report, clean: Callable[[str], str]) -> Report:
     """Secrets out of every text a reporter renders, before it escapes them for JSON, Markdown or a
     workflow command (where the escaped form would no longer match the secret)."""
     findings = tuple(
-        dataclasses.replace(f, message=clean(f.message), subject=clean(f.subject), title=clean(f.title))
+        dataclasses.replace(
+            f,
+            message=clean(f.message),
+            subject=clean(f.subject),
+            title=clean(f.title),
+            series=scrubbed(f.series, clean),
+        )
         for f in report.findings
     )
     links = tuple(dataclasses.replace(link, label=clean(link.label), url=clean(link.url)) for link in report.links)

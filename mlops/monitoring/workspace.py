@@ -6,15 +6,19 @@ import bisect
 import functools
 import heapq
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePath
-from typing import Protocol
+from typing import Any, Protocol
 
 from mlops.contract.reader import Document, contract_document, load_document, load_json, read_bytes
 from mlops.contract.timestamps import parse_timestamp
 from mlops.monitoring.config import Config
+
+TREND_WINDOWS = 1000
+"""The newest windows read whose signals a run keeps for MON401's trend, and whose end times MON105's
+freshness series lists: it bounds memory and the report however many windows ``--scan all`` reads."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +37,9 @@ class Workspace:
     """Peers' reports (Evidently, Great Expectations), parsed but not held to our contract."""
     scan: str = "all"
     """``recent``: only the windows the checks judge were read (``files.scan``); ``all``: every one."""
+    traced: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """The signals of the newest :data:`TREND_WINDOWS` valid windows read, by ``Document.shown``: drift's
+    window-by-window trend. The windows drift judges also keep theirs in ``data``."""
 
     def documents(self) -> list[Document]:
         return [d for d in (self.baseline, self.alerts, *self.windows) if d is not None]
@@ -201,6 +208,7 @@ def _load(source: Source, config: Config, now: datetime) -> Workspace:
         windows=tuple(sorted(windows.docs, key=lambda d: d.shown)),
         peers=tuple(source.peers()),
         scan=files.scan,
+        traced=windows.traced,
     )
 
 
@@ -246,7 +254,8 @@ class _Windows:
     Freshness, schema and timestamps look at every window read; drift needs the newest
     ``drift.windows`` (all when 0) ending after ``drift.since``. Dropping the other windows' signals
     as soon as a newer one is read keeps memory flat however many files are read (the same order as
-    :attr:`Workspace.by_end`: the time inside the file, then the file name).
+    :attr:`Workspace.by_end`: the time inside the file, then the file name). The newest
+    :data:`TREND_WINDOWS` keep theirs aside (:attr:`Workspace.traced`) for drift's trend: bounded too.
     """
 
     def __init__(self, config: Config, now: datetime) -> None:
@@ -256,6 +265,8 @@ class _Windows:
         self.since = parse_timestamp(config.drift.since) if config.drift.since else None
         self.docs: list[Document] = []
         self.newest: list[tuple[datetime, str, int]] = []  # a min-heap of the windows that keep their signals
+        self.trend: list[tuple[datetime, str]] = []  # a min-heap of the newest TREND_WINDOWS, whatever drift judges
+        self.traced: dict[str, Mapping[str, Any]] = {}
         self.eligible = 0
         self.fresh = False
         """Whether a valid window not in the future was read (the one freshness judges)."""
@@ -283,6 +294,11 @@ class _Windows:
             return
         end = parse_timestamp(doc.data["window"]["end"])
         self.fresh = self.fresh or (end is not None and end <= self.counts_as_now)
+        if end is not None:
+            heapq.heappush(self.trend, (end, doc.shown))
+            self.traced[doc.shown] = doc.data["signals"]
+            if len(self.trend) > TREND_WINDOWS:
+                del self.traced[heapq.heappop(self.trend)[1]]
         if end is None or (self.since is not None and end <= self.since):
             self.docs[index] = _without_signals(doc)
             return

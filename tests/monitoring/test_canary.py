@@ -140,6 +140,21 @@ def replace_with_folder(path: Path) -> Path:
     return path
 
 
+def plant_in_series(workspace: Path, secret: str) -> str:
+    """The secret in what a finding's series repeats: a counted alert's id and title, a class name."""
+    path = workspace / "alerts.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["alerts"].append(
+        {"id": f"id-{secret}", "raised_at": "2026-11-20T11:30:00Z", "severity": "info", "title": f"disk {secret}"}
+    )
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    path = workspace / "windows" / "2026-11-20T120000Z.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["signals"]["classes"][f"class-{secret}"] = 5
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return secret
+
+
 CLOSED = f"http://{USER}:{CANARY}@127.0.0.1:{free_port()}"
 SCENARIOS: dict[str, Callable[[Setup], list[str]]] = {
     # configuration refused: the secret sits beside, or inside, what is wrong
@@ -183,6 +198,10 @@ SCENARIOS: dict[str, Callable[[Setup], list[str]]] = {
     "s3-throttled": lambda s: [*s.bucket("slowdown"), "--set", "storage.retries=0"],
     "s3-no-such-bucket": lambda s: [*s.bucket(), "--workspace", f"s3://absent-{uuid.uuid4().hex[:12]}/ws"],
     "s3-credentials-in-the-url": lambda s: s.example("--workspace", f"s3://AKIAX:{CANARY}@bucket/ws"),
+    "series-text-holds-the-nasty-secret": lambda s: (
+        plant_in_series(s.workspace, NASTY),  # escaped in JSON: only scrubbing the Report itself can hide it
+        s.with_password(NASTY).example(),
+    )[-1],
     "escaped-forms-of-a-nasty-secret": lambda s: (
         (s.workspace / "windows" / f"{NASTY}.json").write_text(f'{{"x": "{NASTY}"}}'),
         s.with_password(NASTY).example(),
@@ -237,3 +256,20 @@ def test_no_secret_reaches_any_output(
         for secret in (CANARY, NASTY):
             leaked = [form for form in forms(secret) if form in text]
             assert not leaked, f"{scenario}/{reporter}: {leaked} in {where}:\n{text[:3000]}"
+
+
+def test_a_secret_in_an_alert_or_a_class_name_is_scrubbed_from_the_report_series(
+    run_monitor: Callable[..., Outcome], workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The planted text does reach the series, scrubbed (so the scenario above is not vacuous): JSON
+    escapes the nasty secret, so the scrub of the printed text alone would miss it."""
+    plant_in_series(workspace, NASTY)
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", USER)
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", NASTY)
+    done = run_monitor("--config", EXAMPLE_CONFIG, "--workspace", workspace, "--format", "json")
+    assert not [form for form in forms(NASTY) if form in done.out + done.err]
+    series = [f["series"] for f in json.loads(done.out)["findings"] if "series" in f]
+    (alerts,) = [s for s in series if s["kind"] == "alerts"]
+    assert {"id": "id-***", "title": "disk ***"}.items() <= alerts["events"][-1].items()
+    (classes,) = [s for s in series if s["kind"] == "drift" and "circle" in s["histogram"]["labels"]]
+    assert "class-***" in classes["histogram"]["labels"]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from mlops.contract.reader import Document
 from mlops.contract.timestamps import parse_timestamp
-from mlops.monitoring.checks.base import Result, check, error, ok, shifted, skipped, span, warning
+from mlops.monitoring.checks.base import Result, check, error, ok, shifted, skipped, span, utc_stamp, warning
 from mlops.monitoring.config import Config
+from mlops.monitoring.results import AlertEvent, AlertTimeline
 
 
 @check("MON201", "alerts", "recent alerts")
@@ -20,7 +23,8 @@ def recent_alerts(alerts: Document, now: datetime, counts_as_now: datetime, conf
     doc, hours = alerts, config.alerts.window_hours
     since, until = shifted(now, hours=-hours), counts_as_now  # a clock a little ahead still counts
     raised = [(parse_timestamp(a["raised_at"]), a) for a in doc.data["alerts"]]
-    recent = [a for t, a in raised if t is not None and since < t <= until]
+    counted = [(t, a) for t, a in raised if t is not None and since < t <= until]  # the file's order
+    recent = [a for _, a in counted]
     ahead = sum(1 for t, _ in raised if t is not None and t > until)
     counts = Counter(a["severity"] for a in recent)
     tally = ", ".join(f"{counts[s]} {s}" for s in ("critical", "warning", "info"))
@@ -30,11 +34,30 @@ def recent_alerts(alerts: Document, now: datetime, counts_as_now: datetime, conf
     worst = max(recent, key=lambda a: ("info", "warning", "critical").index(a["severity"]), default=None)
     latest = f"; e.g. {worst['id']} at {worst['raised_at']}: {worst['title'][:200]}" if worst else ""
     if counts["critical"]:
-        yield error(where + latest, doc.shown)
+        found = error(where + latest, doc.shown)
     elif counts["warning"]:
-        yield warning(where + latest, doc.shown)
+        found = warning(where + latest, doc.shown)
     else:
-        yield ok(where, doc.shown)
+        found = ok(where, doc.shown)
+    yield replace(found, series=timeline(counted, since, until))
+
+
+TIMELINE_ALERTS = 1000
+"""The newest counted alerts a timeline lists (a file may hold 100,000): it bounds the report."""
+
+
+def timeline(counted: list[tuple[datetime, dict[str, Any]]], since: datetime, until: datetime) -> AlertTimeline:
+    """The counted alerts, oldest first (ties keep the file's order), for a chart of the alert window."""
+    shown = sorted(counted, key=lambda pair: pair[0])[-TIMELINE_ALERTS:]
+    return AlertTimeline(
+        start=utc_stamp(since),
+        end=utc_stamp(until),
+        events=tuple(
+            AlertEvent(at=utc_stamp(t), severity=str(a["severity"]), id=str(a["id"]), title=str(a["title"]))
+            for t, a in shown
+        ),
+        left_out=len(counted) - len(shown),
+    )
 
 
 @check("MON202", "alerts", "alerts freshness")

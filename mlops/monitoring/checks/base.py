@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from mlops.monitoring.results import Series, Severity
 
@@ -105,6 +105,11 @@ def skipped(why: str) -> Result:
 def span(hours: float) -> str:
     """An age or span for a message: hours under two days, days beyond."""
     return f"{hours:.1f} h" if abs(hours) < 48 else f"{hours / 24:.1f} days"
+
+
+def utc_stamp(moment: datetime) -> str:
+    """A time for a finding's series: RFC 3339 in UTC with ``Z``, to the second unless it has a fraction."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def shifted(when: datetime, *, seconds: float = 0.0, hours: float = 0.0) -> datetime:

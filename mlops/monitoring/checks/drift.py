@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mlops.contract.reader import Document
 from mlops.monitoring.checks.base import Result, check, ok, warning
 from mlops.monitoring.config import Config
 from mlops.monitoring.drift import Drift
 from mlops.monitoring.results import Severity
+from mlops.monitoring.trend import trends
+from mlops.monitoring.workspace import Workspace
 
 
 @check("MON401", "drift", "signal drift")
-def signal_drift(drift: Drift) -> Iterator[Result]:
+def signal_drift(drift: Drift, workspace: Workspace, baseline: Document, config: Config) -> Iterator[Result]:
     """each detector signal of the newest `drift.windows` windows of the baseline's model and version against the
     baseline (windows of another model or version are left out and counted): PSI, Jensen-Shannon distance (log base
     2), binned Kolmogorov-Smirnov, chi-square, each where it applies ([which statistic judges which
     signal](docs/drift.md)); "too small to judge" under `drift.min_images`
     """
+    found = trends(workspace, baseline, drift, config.drift)  # each window alone: the series behind a chart
     for v in drift.verdicts:
-        yield Result(v.severity, f"{v.signal}: {v.text} ({drift.span})", v.signal, v.details)
+        yield Result(v.severity, f"{v.signal}: {v.text} ({drift.span})", v.signal, v.details, found[v.signal])
 
 
 @check("MON402", "drift", "dataset drift")

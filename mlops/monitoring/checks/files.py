@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 
 from mlops.contract.reader import Document
 from mlops.contract.timestamps import parse_timestamp
-from mlops.monitoring.checks.base import Result, check, error, ok, span, warning
+from mlops.monitoring.checks.base import Result, check, error, ok, span, utc_stamp, warning
 from mlops.monitoring.config import Config
-from mlops.monitoring.workspace import Workspace, model_of
+from mlops.monitoring.results import Freshness, Severity
+from mlops.monitoring.workspace import TREND_WINDOWS, Workspace, model_of
 
 TIMESTAMP_KEYS = {
     "mlops.window": (("window", "start"), ("window", "end"), ("generated_at",)),
@@ -102,18 +104,24 @@ def newest_window_fresh(
     mtimes): a warning past `files.warn_age_hours` (6), an error past `files.max_age_hours` (26), a limit itself
     still on the lenient side; a window ending in the future is never fresh
     """
+    files = config.files
+    series = Freshness(
+        ends=tuple(utc_stamp(end) for end, _ in ended[-TREND_WINDOWS:]),
+        as_of=utc_stamp(now),
+        warn_age_hours=files.warn_age_hours,
+        max_age_hours=files.max_age_hours,
+    )
     past = [(end, doc) for end, doc in ended if end <= counts_as_now]
     ahead = len(ended) - len(past)
     if not past:
-        yield error(
+        message = (
             f"no window has ended by {now.isoformat()}: all {ahead} end in the future (MON104), so freshness "
-            "cannot be judged: is the producer's clock right, and is it running?",
-            ended[-1][1].shown,
+            "cannot be judged: is the producer's clock right, and is it running?"
         )
+        yield Result(Severity.ERROR, message, ended[-1][1].shown, series=series)
         return
     end, doc = past[-1]
     age_h = max(0.0, (now - end).total_seconds() / 3600)  # within the tolerance, ahead counts as now
-    files = config.files
     text = f"newest window {doc.shown} ended {span(age_h)} ago" if end <= now else (
         f"newest window {doc.shown} ends {(end - now).total_seconds():g} s after the judging time, "
         "within the clock-skew tolerance: counted as now"
@@ -121,11 +129,12 @@ def newest_window_fresh(
     if ahead:
         text += f"; {ahead} window(s) ending further in the future left out (MON104)"
     if age_h > files.max_age_hours:
-        yield error(f"{text}, over the {files.max_age_hours:g} h limit: is the producer running?", doc.shown)
+        found = error(f"{text}, over the {files.max_age_hours:g} h limit: is the producer running?", doc.shown)
     elif age_h > files.warn_age_hours:
-        yield warning(f"{text} (warning after {files.warn_age_hours:g} h)", doc.shown)
+        found = warning(f"{text} (warning after {files.warn_age_hours:g} h)", doc.shown)
     else:
-        yield ok(text, doc.shown)
+        found = ok(text, doc.shown)
+    yield replace(found, series=series)
 
 
 @check("MON106", "files", "model consistency")

@@ -7,6 +7,7 @@ mlflow-skinny otherwise), bounded by ``mlflow.budget_seconds``. No check loads a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from mlops.monitoring.checks.base import Result, check, error, ok, skipped, warn
 from mlops.monitoring.config import Config
 from mlops.monitoring.mlflow.base import Answer, NotFound, RunRecord, State, VersionRecord
 from mlops.monitoring.mlflow.uri import uri_problem
+from mlops.monitoring.results import MetricPoint, Metrics
 from mlops.monitoring.workspace import Workspace, model_of
 
 
@@ -189,17 +191,22 @@ def metrics_meet_thresholds(mlflow: State, config: Config) -> Iterator[Result]:
         yield skipped("no source run to judge (MON307)")
         return
     run = mlflow.run.value
-    passed = []
+    passed, found, points = [], [], []
     for name, condition in sorted(thresholds.items()):
         value = run.metrics.get(name)
+        met = value is not None and conditions.holds(value, condition)
+        points.append(MetricPoint(name=name, value=value, condition=condition, met=met))
         if value is None:
-            yield error(f"run {run.run_id} logged no metric {name!r} (threshold {condition})", name)
-        elif not conditions.holds(value, condition):
-            yield error(f"{name} = {value:.4g} fails {condition} (run {run.run_id})", name)
+            found.append(error(f"run {run.run_id} logged no metric {name!r} (threshold {condition})", name))
+        elif not met:
+            found.append(error(f"{name} = {value:.4g} fails {condition} (run {run.run_id})", name))
         else:
             passed.append(f"{name} = {value:.4g} {condition}")
     if passed and len(passed) == len(thresholds):
-        yield ok("; ".join(passed))
+        found.append(ok("; ".join(passed)))
+    if found:  # the first finding carries the chart of every metric against its threshold
+        found[0] = replace(found[0], series=Metrics(points=tuple(points)))
+    yield from found
 
 
 @check("MON310", "mlflow", "served version")
