@@ -192,7 +192,7 @@ def test_colour_is_never_the_only_signal() -> None:
         "error",
         "warning",
         "ok",
-        "not judged",
+        "no threshold",
         "NOT met",
         "warning ≥ 0.1",
         "error ≥ 0.25",

@@ -26,7 +26,10 @@ MARKED = 60
 """Windows up to this many get a dot each; beyond it the line alone (a 1,000-window page stays small)."""
 LISTED = 20
 """Windows up to this many have every value in the chart's ``<desc>``; beyond it the table has them."""
-SHAPE = {"ok": "circle", "info": "circle", "not judged": "circle", "warning": "triangle", "error": "square"}
+SHAPE = {
+    "ok": "circle", "info": "circle", "not judged": "circle", "no threshold": "circle", "warning": "triangle",
+    "error": "square",
+}  # fmt: skip
 TIME = re.compile(r"^\d{4}-(\d\d-\d\d)T(\d\d:\d\d)")
 
 
@@ -55,7 +58,7 @@ def caption(finding: Finding, what: str) -> str:
 def judge(value: float, band: Band | None) -> str:
     """The value's verdict against its band, in the words the page uses."""
     if band is None or (band.warning is None and band.error is None):
-        return "not judged"
+        return "no threshold"  # shown for context, never judged (JS distance, KS D)
     if band.lower_is_worse:
         if band.error is not None and value < band.error:
             return "error"
@@ -117,7 +120,11 @@ def statistic_figure(
         status, said = "not judged", "no window was judged"
     else:
         status = judge(newest[1], band)
-        body.append(svg.marker(SHAPE[status], x(newest[0]), y(newest[1]), status if status != "not judged" else "pt"))
+        body.append(
+            svg.marker(
+                SHAPE[status], x(newest[0]), y(newest[1]), "pt" if status in ("not judged", "no threshold") else status
+            )
+        )
         said = f"newest {num(newest[1])} ({status})"
     desc = f"{name} of {signal} over {len(values)} windows"
     if windows:
