@@ -150,6 +150,22 @@ def test_monitor_caches_are_restored_and_saved_apart_so_a_failing_monitor_still_
         assert names.index(save["name"]) > names.index("Run the monitor")
 
 
+def test_monitor_uploads_its_html_page_whatever_the_verdict() -> None:
+    """The page the monitor writes (--html) is uploaded even when the monitor failed, kept a bounded
+    time, and its URL reaches the incident job; the summary's artifacts link is keyed on the same name."""
+    steps = monitor_job()["steps"]
+    run = next(s for s in steps if s.get("name") == "Run the monitor")
+    (upload,) = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload["if"] == "always()" and upload["id"] == "page"
+    assert upload["with"]["path"] == run["env"]["MLOPS_HTML_REPORT"]
+    assert '--html "${MLOPS_HTML_REPORT}"' in run["run"]
+    assert 1 <= upload["with"]["retention-days"] <= 90
+    assert monitor_job()["outputs"]["report-url"] == "${{ steps.page.outputs.artifact-url }}"
+    incident = load_workflow(MONITOR)["jobs"]["incident"]["steps"][-1]
+    assert incident["env"]["REPORT_URL"] == "${{ needs.monitor.outputs.report-url }}"
+    assert '--report-url "${REPORT_URL}"' in incident["run"]
+
+
 def test_the_stamp_the_saves_look_for_is_the_one_noxenv_writes() -> None:
     from tools import noxenv
 
@@ -522,6 +538,9 @@ def test_replayed_schedule_opens_one_incident_comments_then_closes_it_and_keeps_
         assert issue["state"] == "open" and [label["name"] for label in issue["labels"]] == ["monitoring"]
         assert "shapes-detector" in issue["title"]
         assert "## mlops monitor: ❌ failed" in issue["body"] and "/actions/runs/4242" in issue["body"]
+        assert first["monitor"].outputs["report-url"] in issue["body"]  # the uploaded page, linked
+        page = work.parent / "artifacts" / "mlops-monitor-report" / "mlops-report.html"
+        assert page.read_text().startswith("<!doctype html>") and "#artifacts" in first["monitor"].summary
 
         second = failing.run_workflow(MONITOR)
         assert second["incident"].result == "success" and len(gh.issues) == 1
