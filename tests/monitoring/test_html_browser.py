@@ -122,21 +122,35 @@ def report_counts(name: str, visit: Visit) -> None:
 
 @pytest.mark.nox
 def test_the_example_page_in_a_browser(browser: Any, nox_monitor: NoxMonitor, tmp_path: Path) -> None:
-    """The page the README's entry point writes: ``--example --html PAGE``."""
+    """The page the README's entry point writes: ``--example --html PAGE``, every chart of the example on it."""
     page_file = tmp_path / "example.html"
     outcome = nox_monitor("--example", "--format", "json", "--html", page_file)
     assert outcome.code == 0, outcome.err
-    messages = [f["message"] for f in json_from(outcome)["findings"]]
-    visit = look(browser, page_file, tmp_path, messages)
+    findings = json_from(outcome)["findings"]
+    kinds = [f["series"]["kind"] for f in findings if "series" in f]
+    assert sorted(set(kinds)) == ["alerts", "drift", "freshness", "metrics"]
+    statistics = sum(len(f["series"]["statistics"]) for f in findings if f.get("series", {}).get("kind") == "drift")
+    assert page_file.read_text(encoding="utf-8").count('<svg role="img"') >= statistics + 3  # and the others
+    visit = look(browser, page_file, tmp_path, [f["message"] for f in findings])
     report_counts("example", visit)
 
 
-def test_a_thousand_window_page_in_a_browser(browser: Any, tmp_path: Path) -> None:
-    report = html_reports.report(1000)
+@pytest.mark.nox
+def test_a_thousand_window_page_in_a_browser(browser: Any, nox_monitor: NoxMonitor, tmp_path: Path) -> None:
+    """A real workspace of 1,000 windows (five minutes apart) judged together: 1,000 points per line."""
+    from benchmarks.scale import write_workspace
+
+    config = write_workspace(tmp_path / "ws", 1000)
     page_file = tmp_path / "thousand.html"
-    page_file.write_text(render(report), encoding="utf-8")
-    assert page_file.read_text(encoding="utf-8").count('<svg role="img"') == 30  # 20 statistics, 7 histograms, 3 more
-    visit = look(browser, page_file, tmp_path, [f.message for f in report.findings])
+    outcome = nox_monitor("--config", config, "--windows", "1000", "--format", "json", "--html", page_file)
+    assert outcome.code in (0, 1), outcome.err
+    findings = json_from(outcome)["findings"]
+    trends = [f["series"] for f in findings if f.get("series", {}).get("kind") == "drift"]
+    assert trends and all(len(t["windows"]) == 1000 for t in trends)
+    size = page_file.stat().st_size
+    print(f"1,000-window page: {size / 1e6:.2f} MB")
+    assert size <= 1_000_000
+    visit = look(browser, page_file, tmp_path, [f["message"] for f in findings])
     report_counts("1,000 windows", visit)
 
 
