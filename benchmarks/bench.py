@@ -27,8 +27,8 @@ from benchmarks.monitor import Monitor
 from benchmarks.sessions import RATIO_BASE, Sessions
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-GROUPS = ("sessions", "monitor", "scale", "replay", "mlflow")
-QUICK_GROUPS = ("sessions", "monitor", "scale")
+GROUPS = ("sessions", "monitor", "page", "scale", "replay", "mlflow")
+QUICK_GROUPS = ("sessions", "monitor", "page", "scale")
 SCAN_ALL_BEFORE = 52.0
 """Seconds ``--scan all``'s work (every one of 100,000 windows) took before recent-only reads (issue 14)."""
 TIMES_WITH_RATIO = frozenset({"seed-after", "plain", "plain-r", "cold", "warm", "change", "full"})
@@ -144,6 +144,22 @@ def targets(rows: dict[str, Row]) -> Iterator[str]:
         "new Python patch release: envs rebuilt from the uv cache, offline, and the run ≤ 5 s", ("replay-patch",),
         lambda: max(rows["replay-patch"].samples), lambda x: x <= 5, "slowest {:.2f} s",
     )  # fmt: skip
+    yield verdict(
+        "the page on the example ≤ 50 ms extra over the text report", ("page-example-on", "page-example-off"),
+        lambda: (med["page-example-on"] - med["page-example-off"]) * 1000, lambda x: x <= 50, "{:.0f} ms",
+    )  # fmt: skip
+    yield verdict(
+        "the page on 1,000 judged windows ≤ 0.3 s extra", ("page-1000-on", "page-1000-off"),
+        lambda: med["page-1000-on"] - med["page-1000-off"], lambda x: x <= 0.3, "{:.2f} s",
+    )  # fmt: skip
+    yield verdict(
+        "... and ≤ 1 MB on disk", ("page-1000-mb",), lambda: med["page-1000-mb"], lambda x: x <= 1, "{:.2f} MB",
+    )  # fmt: skip
+    yield verdict(
+        "warm `nox -s monitor -- --html page.html` within 1.2x of the same run without it",
+        ("page-session-on", "page-session-off"),
+        lambda: med["page-session-on"] / med["page-session-off"], lambda x: x <= 1.2, "{:.2f}x",
+    )  # fmt: skip
     silent = tuple(key for key in med if key.startswith("silent-"))
     yield verdict(
         "heartbeat, keepalive and incident calls each end ≤ 5 s against a silent server",
@@ -208,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         sources: dict[str, Callable[[], Iterator[Row]]] = {
             "sessions": lambda: Sessions(work, args.against).rows(args.quick),
             "monitor": lambda: Monitor(work).rows(args.quick),
+            "page": lambda: Monitor(work).page_rows(args.quick),
             "scale": lambda: Monitor(work).scale_rows(args.quick),
             "replay": lambda: CiRows(work).rows(args.quick),
             "mlflow": lambda: MlflowRows(work).rows(args.quick),

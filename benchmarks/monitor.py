@@ -109,6 +109,42 @@ class Monitor:
         yield Row(f"monitor on {label}{how}", tuple(times), key=key)
         yield Row(f"... peak memory on {label}{how}", tuple(peaks), unit="MB", key=f"{key}-mb")
 
+    def page_rows(self, quick: bool) -> Iterator[Row]:
+        """What ``--html`` adds: on the example and on 1,000 windows judged together (the monitor alone,
+        text report to a file, with and without the page, interleaved), the page's size, and the warm
+        ``nox -s monitor`` session with and without it."""
+        self.work.nox("-s", "monitor", env=self.work.cache("uv"))
+        page, out = self.work.root / "page.html", str(self.work.root / "page-report.txt")
+        folder = self.work.root / "page-1000"
+        config = str(write_workspace(folder, 1000))
+        thousand = ("--config", config, "--windows", "1000", "--output", out)
+        example = ("--example", "--output", out)
+        try:
+            runs = {
+                "page-example-off": lambda: self.monitor(*example)[0],
+                "page-example-on": lambda: self.monitor(*example, "--html", str(page))[0],
+                "page-1000-off": lambda: self.monitor(*thousand)[0],
+                "page-1000-on": lambda: self.monitor(*thousand, "--html", str(page))[0],
+                "page-session-off": lambda: self.work.nox("-s", "monitor", env=self.work.cache("uv")),
+                "page-session-on": lambda: self.work.nox(
+                    "-s", "monitor", "--", "--html", str(page), env=self.work.cache("uv")
+                ),
+            }
+            names = {
+                "page-example-off": "monitor on the example, text report",
+                "page-example-on": "... with `--html` (the page as well)",
+                "page-1000-off": "monitor on 1,000 windows judged together (`--windows 1000`), text report",
+                "page-1000-on": "... with `--html`",
+                "page-session-off": "warm `nox -s monitor`",
+                "page-session-on": "warm `nox -s monitor -- --html page.html`",
+            }
+            for row in self.work.interleaved(runs):
+                yield Row(names[row.key], row.samples, key=row.key)
+            self.monitor(*thousand, "--html", str(page))
+            yield Row("... the 1,000-window page on disk", (page.stat().st_size / 1e6,), unit="MB", key="page-1000-mb")
+        finally:
+            shutil.rmtree(folder)
+
     @staticmethod
     def growth(rows: dict[str, Row]) -> str:
         """Time at each scale against the smallest, in a folder and in S3: flat means independent of history."""
