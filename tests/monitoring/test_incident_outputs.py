@@ -51,6 +51,17 @@ def test_the_summary_output_is_clipped_to_fit_an_issue_body() -> None:
     assert summary.splitlines()[-3].startswith("| ❌ |")  # whole rows only
 
 
+def test_a_summary_clipped_among_the_folded_checks_closes_its_details() -> None:
+    """Cut inside the passing checks' <details>, the issue body would hide everything after it (the run
+    link, the note): the clipped output closes the block before its note."""
+    passing = Finding(check="MON102", family="files", title="ok", severity=Severity.OK, message="y" * 300)
+    big = Report(**{**report().__dict__, "findings": (report().findings[0], *(passing,) * 1000)})
+    summary = parse_outputs(github.output_lines(big))["summary"]
+    assert len(summary) <= github.SUMMARY_OUTPUT_LIMIT
+    assert summary.count("<details>") == summary.count("</details>") == 1
+    assert summary.index("</details>") < summary.index("*Summary clipped to")
+
+
 def test_clip_keeps_whole_lines_and_says_so() -> None:
     assert clip("short", 10, "cut") == "short"
     assert clip("aaaa\nbbbb\ncccc\n", 12, "cut") == "aaaa\n\ncut"

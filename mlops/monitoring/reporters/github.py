@@ -259,7 +259,11 @@ def outputs(report: Report, env: Mapping[str, str] | None = None) -> Iterable[tu
     yield "model", report.model
     yield "alias", report.alias
     note = f"*Summary clipped to {SUMMARY_OUTPUT_LIMIT:,} characters: the run's job summary has all of it.*\n"
-    yield "summary", clip(summary(report, env), SUMMARY_OUTPUT_LIMIT, note)
+    full = summary(report, env)
+    clipped = clip(full, SUMMARY_OUTPUT_LIMIT, note)
+    if (unclosed := clipped.count("<details>") - clipped.count("</details>")) > 0:  # cut among the passing checks
+        clipped = clip(full, SUMMARY_OUTPUT_LIMIT, "\n</details>\n" * unclosed + "\n" + note)  # the rest stays visible
+    yield "summary", clipped
 
 
 def output_lines(report: Report, env: Mapping[str, str] | None = None) -> str:
