@@ -112,7 +112,10 @@ def test_the_statistics_reach_every_report(
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     monitor("--select", "MON401")
-    assert "| signal | psi | js | ks_d | ks_p | chi2 | chi2_p | |" in summary.read_text()
+    written = summary.read_text()
+    assert "| signal | psi | js | ks_d | ks_p | chi2 | chi2_p | trend | |" in written  # the trend: per window
+    row = next(line for line in written.splitlines() if line.startswith("| brightness |"))
+    assert f"| {brightness['details']['psi']:.3g} |" in row and "`psi " in row
 
 
 def test_a_since_after_every_window_names_drift_since(monitor: RunMonitor) -> None:
