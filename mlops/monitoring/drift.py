@@ -62,11 +62,10 @@ def summed(windows: list[Any]) -> dict[str, Any]:
 def measure(key: str, reference: list[float], current: list[float]) -> tuple[tuple[str, float], ...]:
     """A histogram signal's statistics on counts over the same edges, named as in ``details``;
     ValueError when no statistic can use them. The verdict and each window of the trend call this."""
-    psi, js = stats.psi(reference, current), stats.js_distance(reference, current)
-    if key not in WITH_KS:
+    psi, js, ks = stats.numeric(reference, current, ks=key in WITH_KS)
+    if ks is None:
         return (("psi", psi), ("js", js))
-    d, p = stats.ks_binned(reference, current)
-    return (("psi", psi), ("js", js), ("ks_d", d), ("ks_p", p))
+    return (("psi", psi), ("js", js), ("ks_d", ks[0]), ("ks_p", ks[1]))
 
 
 @dataclass(frozen=True)
