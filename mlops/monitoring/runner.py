@@ -154,4 +154,11 @@ def scrub_report(report: Report, clean: Callable[[str], str]) -> Report:
         for f in report.findings
     )
     links = tuple(dataclasses.replace(link, label=clean(link.label), url=clean(link.url)) for link in report.links)
-    return dataclasses.replace(report, findings=findings, workspace=clean(report.workspace), links=links)
+    return dataclasses.replace(
+        report,
+        findings=findings,
+        workspace=clean(report.workspace),
+        links=links,
+        model=clean(report.model),
+        alias=clean(report.alias),
+    )

@@ -249,3 +249,32 @@ def test_only_http_links_are_links(url: str) -> None:
 def test_control_characters_are_shown_escaped() -> None:
     parsed = assert_inert(render(html_reports.report(3, hostile="\x1b[31m\x00\u202e")))
     assert "\\x1b[31m\\x00\\u202e" in parsed.text
+
+
+@pytest.mark.parametrize(
+    ("ends", "severity", "said"),
+    [
+        (("2026-11-18T00:00:00Z", "2026-11-21T00:00:00Z"), Severity.ERROR, "newest window ended 60 h before"),
+        (("2026-11-21T00:00:00Z",), Severity.ERROR, "every end is in the future"),
+        (("2026-11-20T09:00:00Z",), Severity.OK, "newest window ended 3 h before"),
+    ],
+)
+def test_the_freshness_chart_never_calls_a_window_in_the_future_the_fresh_one(
+    ends: tuple[str, ...], severity: Severity, said: str
+) -> None:
+    """A window ending after the judging time is never fresh (MON105): the chart agrees with its finding."""
+    from mlops.monitoring.results import ExitCode, Freshness, Report
+
+    fresh = Freshness(ends=ends, as_of="2026-11-20T12:00:00Z", warn_age_hours=6.0, max_age_hours=26.0)
+    finding = Finding(check="MON105", family="files", title="freshness", severity=severity, message="m", series=fresh)
+    code = ExitCode.OK if severity is Severity.OK else ExitCode.FINDINGS
+    report = Report(
+        findings=(finding,), workspace="ws", as_of=fresh.as_of, as_of_is_now=False, fail_on=Severity.ERROR,
+        exit_code=code,
+    )  # fmt: skip
+    page = render(report)
+    desc = re.search(r"<desc>([^<]*window end\(s\)[^<]*)</desc>", page)
+    assert desc is not None and said in desc[1], page
+    assert f"({severity.label})" in desc[1] and "-12 h" not in page
+    if len(ends) > 1 or severity is not Severity.OK:
+        assert "in the future" in page

@@ -325,3 +325,11 @@ def test_the_schema_refuses_a_series_a_consumer_could_trip_on(example_runs: list
 def json_from_text(text: str) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(text)
     return doc
+
+
+def test_scrubbing_cleans_the_model_and_alias_the_page_and_incident_show() -> None:
+    """They are escaped for HTML before the page's last scrub: a secret with < or & must go before that."""
+    report = Report(findings=(), workspace="ws", as_of="", as_of_is_now=False, fail_on=Severity.ERROR,
+                    exit_code=ExitCode.OK, model="det<&s3cret", alias="s3cret&alias")  # fmt: skip
+    clean = scrub_report(report, lambda text: text.replace("s3cret", "***"))
+    assert (clean.model, clean.alias) == ("det<&***", "***&alias")

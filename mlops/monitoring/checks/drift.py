@@ -22,7 +22,7 @@ def signal_drift(drift: Drift, workspace: Workspace, baseline: Document, config:
     """
     found = trends(workspace, baseline, drift, config.drift)  # each window alone: the series behind a chart
     for v in drift.verdicts:
-        yield Result(v.severity, f"{v.signal}: {v.text} ({drift.span})", v.signal, v.details, found[v.signal])
+        yield Result(v.severity, f"{v.signal}: {v.text} ({drift.span})", v.signal, v.details, found.get(v.signal))
 
 
 @check("MON402", "drift", "dataset drift")

@@ -337,6 +337,10 @@ def freshness_figure(finding: Finding, fresh: Freshness) -> str:
     body: list[str] = []
     height = 90
     valid = [a for _, a in known if a is not None]
+    # The newest window that has ended by as_of, judged as MON105 judged it (its finding's severity, which
+    # also counts the clock-skew tolerance): a window ending in the future is never the fresh one.
+    newest = min((a for a in valid if a >= 0), default=None)
+    verdict = finding.severity.label if finding.severity.label in SHAPE else "ok"
     if valid:
         hi = max(fresh.max_age_hours * 1.2, max(valid) * 1.05, 1.0)
         x = svg.scale(0, hi, WIDE - RIGHT, LEFT)
@@ -350,13 +354,11 @@ def freshness_figure(finding: Finding, fresh: Freshness) -> str:
             svg.label(x(fresh.warn_age_hours) - 3, 24, f"warning > {num(fresh.warn_age_hours)} h", "band", anchor="end")
         )
         body.append(svg.line(LEFT, 62, WIDE - RIGHT, 62, "axis"))
-        newest = min(valid)
         for _, age in known:
             if age is not None:
                 px = min(max(x(max(age, 0.0)), LEFT), WIDE - RIGHT)
-                status = age_status(age, fresh.warn_age_hours, fresh.max_age_hours)
                 body.append(
-                    svg.marker(SHAPE[status], px, mid, status)
+                    svg.marker(SHAPE[verdict], px, mid, verdict)
                     if age == newest
                     else svg.marker("circle", px, mid, "pt", 2.5)
                 )
@@ -364,9 +366,10 @@ def freshness_figure(finding: Finding, fresh: Freshness) -> str:
             svg.label(LEFT, height - 8, f"{num(hi)} h before"),
             svg.label(WIDE - RIGHT, height - 8, f"{short_time(fresh.as_of)} (as of)", anchor="end"),
         ]
-    if valid:
-        newest = min(valid)
-        said = f"newest window ended {num(newest)} h before {fresh.as_of} ({age_status(newest, warn, limit)}); {limits}"
+    if newest is not None:
+        said = f"newest window ended {num(newest)} h before {fresh.as_of} ({verdict}); {limits}"
+    elif valid:
+        said = f"no window ended by {fresh.as_of}: every end is in the future ({verdict}); {limits}"
     else:
         said = f"no window end could be placed against {fresh.as_of}; {limits}"
     desc = f"{len(fresh.ends)} window end(s); {said}"
@@ -374,7 +377,7 @@ def freshness_figure(finding: Finding, fresh: Freshness) -> str:
         [
             text(end),
             "-" if age is None else num(age),
-            "-" if age is None else age_status(age, fresh.warn_age_hours, fresh.max_age_hours),
+            "-" if age is None else "in the future" if age < 0 else age_status(age, warn, limit),
         ]
         for end, age in known
     ]
